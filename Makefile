@@ -1,0 +1,49 @@
+# The two commands a new machine needs: `make demo` and `make test` (see README.md).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install demo test lint typecheck imports pytest diagrams graphviz bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+demo: install
+	$(BIN)/python docs/examples/single_stage.py
+
+test: install graphviz lint typecheck imports pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# mypy cannot see setuptools' editable finder, so give it the installed layout as links.
+typecheck: install
+	mkdir -p .typecheck/orderstate
+	ln -sfn ../../engine .typecheck/orderstate/engine
+	ln -sfn ../../adapters .typecheck/orderstate/adapters
+	$(BIN)/mypy
+
+imports: install
+	$(BIN)/lint-imports
+
+pytest: install
+	$(BIN)/pytest
+
+# Graphviz renders docs/lifecycle.svg; Debian's package is the one dependency outside PyPI.
+graphviz:
+	@command -v dot >/dev/null || { apt-get update -qq && apt-get install -y -qq graphviz >/dev/null; }
+
+diagrams: install graphviz
+	$(BIN)/python -m orderstate.adapters.diagrams docs
+
+bench: install
+	$(BIN)/python bench/engine.py
+
+clean:
+	rm -rf $(VENV) .typecheck build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,1 @@
+"""Adapters around the pure engine: persistence, diagrams, and (later) providers, HTTP and CLI."""

@@ -1,0 +1,46 @@
+"""orderstate's pure domain core: money, the life cycle, the Order aggregate and its errors.
+
+Nothing here does I/O: persistence, HTTP and the CLI live in ``orderstate.adapters``.
+"""
+
+from .errors import (
+    CommandRefused,
+    CurrencyMismatch,
+    DeadlineNotReached,
+    GuardFailed,
+    InvalidAmount,
+    InvalidOrder,
+    LifecycleSpecError,
+    MoneyError,
+    OperationPending,
+    OrderstateError,
+    TransitionNotAllowed,
+    UnknownCurrency,
+)
+from .lifecycle import Lifecycle, Transition, load_lifecycle
+from .money import Money
+from .order import LIFECYCLE, Order, order_id
+from .replay import project_order
+
+__all__ = [
+    "LIFECYCLE",
+    "CommandRefused",
+    "CurrencyMismatch",
+    "DeadlineNotReached",
+    "GuardFailed",
+    "InvalidAmount",
+    "InvalidOrder",
+    "Lifecycle",
+    "LifecycleSpecError",
+    "Money",
+    "MoneyError",
+    "OperationPending",
+    "Order",
+    "OrderstateError",
+    "Transition",
+    "TransitionNotAllowed",
+    "UnknownCurrency",
+    "load_lifecycle",
+    "order_id",
+    "project_order",
+]
