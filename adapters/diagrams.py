@@ -1,0 +1,85 @@
+"""Writes the life-cycle diagrams under ``docs/``: Mermaid and DOT text, and SVG via Graphviz.
+
+The engine generates the text (``orderstate.engine.diagram``); this adapter owns the I/O:
+running Graphviz's ``dot`` and writing files. ``make diagrams`` runs
+``python -m orderstate.adapters.diagrams docs``; ``tests/test_diagrams.py`` fails when the
+committed files no longer match the spec.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+from orderstate.engine.diagram import to_dot, to_mermaid
+from orderstate.engine.lifecycle import Lifecycle
+from orderstate.engine.order import LIFECYCLE
+
+__all__ = ["GraphvizError", "GraphvizNotFound", "main", "render_svg", "write_diagrams"]
+
+INSTALL_HINT = "install Graphviz with `apt-get install graphviz` (or run `make graphviz`)"
+
+
+class GraphvizError(RuntimeError):
+    """Graphviz's ``dot`` ran but refused the DOT source."""
+
+
+class GraphvizNotFound(GraphvizError):
+    """``dot`` is not on PATH; Graphviz is the one dependency pip cannot install."""
+
+
+def render_svg(dot_source: str) -> str:
+    """The SVG ``dot -Tsvg`` draws from ``dot_source`` (deterministic for one Graphviz build)."""
+    dot = shutil.which("dot")
+    if dot is None:
+        raise GraphvizNotFound(f"Graphviz's `dot` command is not on PATH: {INSTALL_HINT}")
+    result = subprocess.run(
+        [dot, "-Tsvg"], input=dot_source, capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise GraphvizError(f"`dot -Tsvg` failed ({result.returncode}): {result.stderr.strip()}")
+    return result.stdout
+
+
+def write_diagrams(directory: Path, *, lifecycle: Lifecycle = LIFECYCLE) -> list[Path]:
+    """Write ``lifecycle.mmd``, ``lifecycle.dot`` and ``lifecycle.svg``; return their paths.
+
+    Everything is rendered before anything is written, so a missing ``dot`` leaves the old
+    files untouched rather than a mix of new text and an old SVG.
+    """
+    dot_source = to_dot(lifecycle)
+    contents = {
+        "lifecycle.mmd": to_mermaid(lifecycle),
+        "lifecycle.dot": dot_source,
+        "lifecycle.svg": render_svg(dot_source),
+    }
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in contents.items():
+        path = directory / name
+        path.write_bytes(text.encode("utf-8"))  # bytes: no platform newline translation
+        written.append(path)
+    return written
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m orderstate.adapters.diagrams",
+        description="Write the life-cycle diagrams (Mermaid, DOT, SVG) generated from the spec.",
+    )
+    parser.add_argument("directory", type=Path, help="where to write them, e.g. docs")
+    args = parser.parse_args(argv)
+    try:
+        paths = write_diagrams(args.directory)
+    except GraphvizError as exc:
+        parser.exit(1, f"error: {exc}\n")
+    for path in paths:
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

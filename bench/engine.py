@@ -1,0 +1,469 @@
+"""Benchmark the orderstate engine against baselines measured in the same process.
+
+Run with ``make bench`` or ``.venv/bin/python bench/engine.py``. This is a benchmark, not a test:
+it asserts nothing about timings, it prints figures. Every figure comes from one run in one
+process; engine and baseline repeats are interleaved (A B A B ...) so drift hits both alike, and
+each figure is the BEST (minimum) time of its repeats, timed with ``time.perf_counter_ns``. The
+median of the repeats is printed too, in the raw figures.
+
+Three comparisons (see docs/benchmarks.md):
+
+1. Legality checks/s: the engine's check (``Order._resolve`` on real orders, and the bare
+   ``LIFECYCLE.table.get`` it starts with) vs python-statemachine ``send`` on the same life cycle
+   (a live instance, and instantiate-at-a-state + send) vs a raw ``{(state, event): target}``.
+2. Per-command cost: a representative mix of commands on fresh ``Order``s vs a bare
+   ``eventsourcing.domain.Aggregate`` triggering one trivial event, per event.
+3. Replay events/s: ``orderstate.engine.replay.project_order`` vs eventsourcing's
+   ``project_aggregate`` over a few thousand realistic order histories held in memory.
+"""
+
+from __future__ import annotations
+
+import gc
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from importlib.metadata import version
+from typing import Any
+
+from eventsourcing.application import project_aggregate
+from eventsourcing.domain import Aggregate
+
+from orderstate.engine import LIFECYCLE, Money, Order
+from orderstate.engine.guards import GUARDS
+from orderstate.engine.replay import project_order
+
+REPEATS = 7
+ORDERS = 3000  # orders per replay / per-command batch
+CHECK_LOOPS = 20_000  # passes over the (state, event) pairs for the fast legality checks
+SM_LIVE_LOOPS = 400  # passes for python-statemachine send on live instances
+SM_BIND_LOOPS = 40  # passes for python-statemachine instantiate + send
+
+GOAL_CHECKS_PER_S = 1_000_000
+GOAL_COMMAND_RATIO = 1.2
+GOAL_REPLAY_RATIO = 3.0
+
+EUR = "EUR"
+AMOUNT = Money(5699, EUR)
+HALF = Money(2849, EUR)
+REST = Money(2850, EUR)
+
+Timer = Callable[[], int]  # runs one repeat, returns elapsed ns
+
+
+# -- measuring ---------------------------------------------------------------------------------
+
+
+def measure(timers: dict[str, Timer], repeats: int = REPEATS) -> dict[str, list[int]]:
+    """Run each timer ``repeats`` times, interleaved; return every elapsed time in ns."""
+    for timer in timers.values():  # warm-up: caches, specialisation, lazy imports
+        timer()
+    samples: dict[str, list[int]] = {name: [] for name in timers}
+    for _ in range(repeats):
+        for name, timer in timers.items():
+            gc.collect()
+            samples[name].append(timer())
+    return samples
+
+
+def best(ns: list[int]) -> int:
+    return min(ns)
+
+
+def median(ns: list[int]) -> float:
+    return statistics.median(ns)
+
+
+# -- 1. legality checks ------------------------------------------------------------------------
+
+# Unguarded transitions that leave the state as it is, so one live state machine (or order) can
+# take them again and again: the same pairs for every contender.
+PAIRS: tuple[tuple[str, str, dict[str, Any]], ...] = (
+    ("in_progress", "CancelRequested", {}),
+    ("in_progress", "RequestDeclined", {"operation": "cancel", "reason": "412"}),
+    ("authorized", "CaptureRequested", {}),
+    ("authorized", "CancelRequested", {}),
+    ("authorized", "RequestDeclined", {"operation": "capture", "reason": "412"}),
+    ("paid", "ConfirmationEmailDue", {}),
+    ("completed", "RequestDeclined", {"operation": "refund", "reason": "412"}),
+    ("partially_refunded", "RequestDeclined", {"operation": "refund", "reason": "412"}),
+)
+
+
+def _order_in(state: str, number: int) -> Order:
+    """A real order driven to ``state`` through its commands."""
+    single = state in ("paid", "completed", "partially_refunded", "in_progress")
+    order = Order.place(
+        shop_id=1,
+        order_number=f"check-{number}",
+        amount=AMOUNT,
+        auto_capture=single,
+        customer_email_given=True,
+    )
+    order.issue_payment_link("https://pay.example/check")
+    if state == "authorized":
+        order.authorize(AMOUNT)
+    elif state != "in_progress":
+        order.capture()
+        if state in ("completed", "partially_refunded"):
+            order.start_clearing()
+            order.settle()
+        if state == "partially_refunded":
+            order.refund(HALF)
+    assert order.state == state, (order.state, state)
+    order.collect_events()
+    return order
+
+
+class SmModel:
+    """The model a python-statemachine instance binds to: holds ``state``, answers the guards.
+
+    The spec's guards are ``cond:`` names, so each name is a method delegating to the engine's
+    guard with the event's keyword arguments (the pairs timed here are unguarded, but the
+    instance must still resolve every ``cond`` when it is built).
+    """
+
+    def __init__(self, order: Order, state: str | None = None) -> None:
+        self.order = order
+        self.state = state
+
+
+for _name, _guard in GUARDS.items():
+
+    def _method(self: SmModel, _g: Any = _guard, **kwargs: Any) -> bool:
+        return bool(_g(self.order, kwargs))
+
+    setattr(SmModel, _name, _method)
+
+
+def legality_timers() -> tuple[dict[str, Timer], dict[str, int]]:
+    orders = {state: _order_in(state, i) for i, (state, _, _) in enumerate(PAIRS)}
+    raw = {(t.source, t.event): t.target for t in LIFECYCLE.transitions if t.guard is None}
+    table = LIFECYCLE.table
+    keys = [(state, event) for state, event, _ in PAIRS] * CHECK_LOOPS
+    resolves = [(orders[state]._resolve, event, data) for state, event, data in PAIRS]
+    resolves *= CHECK_LOOPS
+    machine = LIFECYCLE.machine
+    live = [
+        (machine(SmModel(orders[state], state)).send, event, data)
+        for state, event, data in PAIRS
+    ] * SM_LIVE_LOOPS
+    bind = [(orders[state], state, event, data) for state, event, data in PAIRS] * SM_BIND_LOOPS
+
+    def engine_resolve() -> int:
+        start = time.perf_counter_ns()
+        for resolve, event, data in resolves:
+            resolve(event, data)
+        return time.perf_counter_ns() - start
+
+    def engine_table() -> int:
+        get = table.get
+        start = time.perf_counter_ns()
+        for key in keys:
+            get(key)
+        return time.perf_counter_ns() - start
+
+    def raw_dict() -> int:
+        get = raw.get
+        start = time.perf_counter_ns()
+        for key in keys:
+            get(key)
+        return time.perf_counter_ns() - start
+
+    def sm_live() -> int:
+        start = time.perf_counter_ns()
+        for send, event, data in live:
+            send(event, **data)
+        return time.perf_counter_ns() - start
+
+    def sm_bind() -> int:
+        start = time.perf_counter_ns()
+        for order, state, event, data in bind:
+            machine(SmModel(order, state)).send(event, **data)
+        return time.perf_counter_ns() - start
+
+    timers: dict[str, Timer] = {
+        "engine Order._resolve": engine_resolve,
+        "engine LIFECYCLE.table.get": engine_table,
+        "raw dict .get": raw_dict,
+        "python-statemachine send (live)": sm_live,
+        "python-statemachine bind+send": sm_bind,
+    }
+    counts = {
+        "engine Order._resolve": len(resolves),
+        "engine LIFECYCLE.table.get": len(keys),
+        "raw dict .get": len(keys),
+        "python-statemachine send (live)": len(live),
+        "python-statemachine bind+send": len(bind),
+    }
+    _check_sm_agrees(machine, orders)
+    return timers, counts
+
+
+def _check_sm_agrees(machine: Any, orders: dict[str, Order]) -> None:
+    """Sanity: python-statemachine takes the same transitions as the engine on these pairs."""
+    for state, event, data in PAIRS:
+        model = SmModel(orders[state], state)
+        machine(model).send(event, **data)
+        assert model.state == orders[state]._resolve(event, data) == state
+
+
+# -- 2. per-command cost -----------------------------------------------------------------------
+
+
+def _single_paid(order: Order) -> None:
+    order.issue_payment_link("https://pay.example/a")
+    order.capture()
+    order.start_clearing()
+    order.settle()
+
+
+def _single_refunded(order: Order) -> None:
+    order.issue_payment_link("https://pay.example/b")
+    order.capture()
+    order.start_clearing()
+    order.settle()
+    order.request_refund(HALF)
+    order.refund(HALF)
+    order.refund(REST)
+
+
+def _two_stage(order: Order) -> None:
+    order.issue_payment_link("https://pay.example/c")
+    order.send_to_review()
+    order.accept_review()
+    order.authorize(AMOUNT)
+    order.request_capture()
+    order.capture(AMOUNT)
+    order.start_clearing()
+    order.settle()
+
+
+def _two_stage_voided(order: Order) -> None:
+    order.issue_payment_link("https://pay.example/d")
+    order.authorize(AMOUNT)
+    order.request_cancel()
+    order.decline_request("412 precondition failed")
+    order.void()
+
+
+def _failed(order: Order) -> None:
+    order.issue_payment_link("https://pay.example/e")
+    order.fail("card declined")
+
+
+# (commands, auto_capture, customer_email_given): five histories, cycled over the orders.
+CYCLES: tuple[tuple[Callable[[Order], None], bool, bool], ...] = (
+    (_single_paid, True, True),
+    (_single_refunded, True, False),
+    (_two_stage, False, True),
+    (_two_stage_voided, False, False),
+    (_failed, True, True),
+)
+
+
+def _place(
+    number: int, prefix: str, *, collect: bool = True
+) -> tuple[Order, Callable[[Order], None]]:
+    commands, auto_capture, email = CYCLES[number % len(CYCLES)]
+    order = Order.place(
+        shop_id=7,
+        order_number=f"{prefix}-{number}",
+        amount=AMOUNT,
+        auto_capture=auto_capture,
+        customer_email_given=email,
+    )
+    if collect:  # the per-command timing leaves OrderPlaced out, on both sides
+        order.collect_events()
+    return order, commands
+
+
+class Bare(Aggregate):
+    """The baseline: an eventsourcing aggregate with one trivial event and nothing else."""
+
+    class Happened(Aggregate.Event):
+        pass
+
+
+def command_timers() -> tuple[dict[str, Timer], dict[str, int]]:
+    # Events per order for each cycle, counted from a real run (ConfirmationEmailDue included).
+    per_cycle = []
+    for number in range(len(CYCLES)):
+        order, commands = _place(number, "count")
+        commands(order)
+        per_cycle.append(len(order.collect_events()))
+    per_order = [per_cycle[n % len(CYCLES)] for n in range(ORDERS)]
+    run = [0]
+
+    def engine() -> int:
+        run[0] += 1
+        batch = [_place(n, f"cmd{run[0]}") for n in range(ORDERS)]  # creation not timed
+        start = time.perf_counter_ns()
+        for order, commands in batch:
+            commands(order)
+            order.collect_events()
+        return time.perf_counter_ns() - start
+
+    def bare() -> int:
+        batch = []
+        for n in range(ORDERS):  # creation not timed
+            aggregate = Bare()
+            aggregate.collect_events()
+            batch.append((aggregate, per_order[n]))
+        happened = Bare.Happened
+        start = time.perf_counter_ns()
+        for aggregate, count in batch:
+            trigger = aggregate.trigger_event
+            for _ in range(count):
+                trigger(happened)
+            aggregate.collect_events()
+        return time.perf_counter_ns() - start
+
+    timers: dict[str, Timer] = {"engine Order commands": engine, "bare Aggregate": bare}
+    events = sum(per_order)
+    return timers, {"engine Order commands": events, "bare Aggregate": events}
+
+
+# -- 3. replay ---------------------------------------------------------------------------------
+
+
+def replay_histories() -> list[list[Any]]:
+    """Every order's full history (OrderPlaced included), built through the commands."""
+    histories = []
+    for number in range(ORDERS):
+        order, commands = _place(number, "replay", collect=False)
+        commands(order)
+        histories.append(list(order.collect_events()))
+    return histories
+
+
+def replay_timers(histories: list[list[Any]]) -> tuple[dict[str, Timer], dict[str, int]]:
+    for events in histories:  # sanity: both projectors rebuild the same state
+        a, b = project_order(None, events), project_aggregate(None, events)
+        assert a is not None and b is not None and a.state == b.state and a.version == b.version
+
+    def engine() -> int:
+        start = time.perf_counter_ns()
+        for events in histories:
+            project_order(None, events)
+        return time.perf_counter_ns() - start
+
+    def default() -> int:
+        start = time.perf_counter_ns()
+        for events in histories:
+            project_aggregate(None, events)
+        return time.perf_counter_ns() - start
+
+    events = sum(len(h) for h in histories)
+    timers: dict[str, Timer] = {"engine project_order": engine, "project_aggregate": default}
+    return timers, {name: events for name in timers}
+
+
+# -- reporting ---------------------------------------------------------------------------------
+
+
+def rate(count: int, ns: float) -> float:
+    return count / (ns / 1e9)
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+def raw_lines(section: str, samples: dict[str, list[int]], counts: dict[str, int]) -> list[str]:
+    lines = []
+    for name, ns in samples.items():
+        n = counts[name]
+        lines.append(
+            f"  [{section}] {name}: n={n} ops/repeat, best={best(ns) / 1e6:.3f} ms, "
+            f"median={median(ns) / 1e6:.3f} ms, best={best(ns) / n:.1f} ns/op, "
+            f"median={median(ns) / n:.1f} ns/op, all ms="
+            + ",".join(f"{x / 1e6:.2f}" for x in ns)
+        )
+    return lines
+
+
+def main() -> None:
+    t0 = time.perf_counter()
+    print("orderstate engine benchmark (figures: BEST of repeats; medians in the raw figures)")
+    print(
+        f"python {platform.python_version()} on {platform.machine()}, "
+        f"eventsourcing {version('eventsourcing')}, "
+        f"python-statemachine {version('python-statemachine')}, repeats={REPEATS}"
+    )
+
+    timers, counts = legality_timers()
+    check = measure(timers)
+    timers, counts2 = command_timers()
+    command = measure(timers)
+    histories = replay_histories()
+    timers, counts3 = replay_timers(histories)
+    replay = measure(timers)
+
+    per_s = {name: rate(counts[name], best(ns)) for name, ns in check.items()}
+    resolve = per_s["engine Order._resolve"]
+    us_event = {name: best(ns) / counts2[name] / 1e3 for name, ns in command.items()}
+    cmd_ratio = us_event["engine Order commands"] / us_event["bare Aggregate"]
+    ev_s = {name: rate(counts3[name], best(ns)) for name, ns in replay.items()}
+    replay_ratio = ev_s["engine project_order"] / ev_s["project_aggregate"]
+
+    rows: list[tuple[str, str, str]] = [
+        ("1. legality", "contender", "checks/s"),
+    ]
+    rows += [("", name, f"{value:,.0f}") for name, value in per_s.items()]
+    rows += [
+        ("", "ratio _resolve / raw dict", f"{resolve / per_s['raw dict .get']:.3f}x"),
+        ("", "ratio table.get / raw dict", f"{per_s['engine LIFECYCLE.table.get'] / per_s['raw dict .get']:.3f}x"),  # noqa: E501
+        ("", "ratio _resolve / psm send (live)", f"{resolve / per_s['python-statemachine send (live)']:,.1f}x"),  # noqa: E501
+        ("", "ratio _resolve / psm bind+send", f"{resolve / per_s['python-statemachine bind+send']:,.1f}x"),  # noqa: E501
+        ("2. per command", "contender", "us/event"),
+    ]
+    rows += [("", name, f"{value:.3f}") for name, value in us_event.items()]
+    rows += [
+        ("", "ratio engine / bare", f"{cmd_ratio:.3f}x"),
+        ("3. replay", "contender", "events/s"),
+    ]
+    rows += [("", name, f"{value:,.0f}") for name, value in ev_s.items()]
+    rows += [("", "ratio project_order / project_aggregate", f"{replay_ratio:.3f}x")]
+
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    print()
+    for a, b, c in rows:
+        print(f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c:>{widths[2]}}")
+
+    print("\ngoals")
+    goals = [
+        (
+            f"engine check >= {GOAL_CHECKS_PER_S:,}/s (Order._resolve)",
+            f"{resolve:,.0f}/s",
+            resolve >= GOAL_CHECKS_PER_S,
+        ),
+        (
+            f"per-event cost <= {GOAL_COMMAND_RATIO}x bare Aggregate",
+            f"{cmd_ratio:.3f}x",
+            cmd_ratio <= GOAL_COMMAND_RATIO,
+        ),
+        (
+            f"replay >= {GOAL_REPLAY_RATIO}x project_aggregate",
+            f"{replay_ratio:.3f}x",
+            replay_ratio >= GOAL_REPLAY_RATIO,
+        ),
+    ]
+    gw = max(len(g[0]) for g in goals)
+    mw = max(len(g[1]) for g in goals)
+    for goal, measured, ok in goals:
+        print(f"  {goal:<{gw}}  {measured:>{mw}}  {verdict(ok)}")
+
+    print("\nraw figures (ns timed with perf_counter_ns; n = operations per repeat)")
+    for line in (
+        raw_lines("1", check, counts)
+        + raw_lines("2", command, counts2)
+        + raw_lines("3", replay, counts3)
+    ):
+        print(line)
+    print(f"\nwall time {time.perf_counter() - t0:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
