@@ -18,7 +18,18 @@ from orderstate.engine.diagram import to_dot, to_mermaid
 from orderstate.engine.lifecycle import Lifecycle
 from orderstate.engine.order import LIFECYCLE
 
-__all__ = ["GraphvizError", "GraphvizNotFound", "main", "render_svg", "write_diagrams"]
+__all__ = [
+    "SPINE",
+    "GraphvizError",
+    "GraphvizNotFound",
+    "diagram_texts",
+    "main",
+    "render_svg",
+    "write_diagrams",
+]
+
+SPINE = ("created", "in_progress", "paid", "clearing", "completed")
+"""The happy path the spec's description names, drawn as the straight bold line of the DOT."""
 
 INSTALL_HINT = "install Graphviz with `apt-get install graphviz` (or run `make graphviz`)"
 
@@ -44,18 +55,21 @@ def render_svg(dot_source: str) -> str:
     return result.stdout
 
 
-def write_diagrams(directory: Path, *, lifecycle: Lifecycle = LIFECYCLE) -> list[Path]:
+def diagram_texts(lifecycle: Lifecycle = LIFECYCLE, spine: Sequence[str] = SPINE) -> dict[str, str]:
+    """The text files by name, ``lifecycle.mmd`` and ``lifecycle.dot``: no Graphviz needed."""
+    return {"lifecycle.mmd": to_mermaid(lifecycle), "lifecycle.dot": to_dot(lifecycle, spine=spine)}
+
+
+def write_diagrams(
+    directory: Path, *, lifecycle: Lifecycle = LIFECYCLE, spine: Sequence[str] = SPINE
+) -> list[Path]:
     """Write ``lifecycle.mmd``, ``lifecycle.dot`` and ``lifecycle.svg``; return their paths.
 
     Everything is rendered before anything is written, so a missing ``dot`` leaves the old
     files untouched rather than a mix of new text and an old SVG.
     """
-    dot_source = to_dot(lifecycle)
-    contents = {
-        "lifecycle.mmd": to_mermaid(lifecycle),
-        "lifecycle.dot": dot_source,
-        "lifecycle.svg": render_svg(dot_source),
-    }
+    contents = diagram_texts(lifecycle, spine)
+    contents["lifecycle.svg"] = render_svg(contents["lifecycle.dot"])
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for name, text in contents.items():

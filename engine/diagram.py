@@ -8,11 +8,14 @@ shows exactly what a spec change did.
 Self-transitions (the state does not move: a request awaiting the provider, a declined request,
 a reminder, a partial refund) are drawn as loops marked "(stays)" in Mermaid and as dashed
 loops in DOT, where one loop per state stacks its events so the busy states stay legible.
+The DOT can also be given a spine (the happy path) to draw as one straight, bold line; without
+it Graphviz bends the main path around the many side branches.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from itertools import pairwise
 
 from .lifecycle import Lifecycle, Transition
 
@@ -32,32 +35,40 @@ def to_mermaid(lifecycle: Lifecycle) -> str:
     return "\n".join(lines) + "\n"
 
 
-def to_dot(lifecycle: Lifecycle) -> str:
-    """A Graphviz digraph laid out left to right: start point, rounded states, final rings."""
-    name = _quote(lifecycle.name)
+def to_dot(lifecycle: Lifecycle, *, spine: Sequence[str] = ()) -> str:
+    """A Graphviz digraph laid out top to bottom: start point, rounded states, final rings.
+
+    ``spine`` names states joined one to the next by transitions; they are kept in one straight
+    column and their arrows drawn bold. ``ValueError`` if two of them are not joined.
+    """
+    spine_edges = _spine_edges(lifecycle, spine)
     lines = [
         f"// {_HEADER}",
-        f"digraph {name} {{",
-        "    rankdir=LR;",
-        '    graph [fontname="Helvetica", nodesep=0.4, ranksep=0.6];',
+        f"digraph {_quote(lifecycle.name)} {{",
+        "    rankdir=TB;",
+        '    graph [fontname="Helvetica", nodesep=0.5, ranksep=0.6];',
         '    node [shape=box, style=rounded, fontname="Helvetica", fontsize=12];',
         '    edge [fontname="Helvetica", fontsize=9];',
         "",
         '    "[*]" [shape=point, width=0.2, label=""];',
     ]
     for state in lifecycle.states:
-        if lifecycle.is_final(state):
-            lines.append(f"    {_quote(state)} [shape=doublecircle, fontsize=11];")
-        else:
-            lines.append(f"    {_quote(state)};")
+        lines.append(f"    {_quote(state)}{_attributes(_state_style(lifecycle, state, spine))};")
     lines += ["", f'    "[*]" -> {_quote(lifecycle.initial)};']
     for t in lifecycle.transitions:
         if t.moves:
-            lines.append(f"    {_quote(t.source)} -> {_quote(t.target)} [label={_quote(_label(t))}];")
-    loops = _loops(t for t in lifecycle.transitions if not t.moves)
-    for state, labels in loops.items():
-        label = _quote("\n".join(labels))
-        lines.append(f"    {_quote(state)} -> {_quote(state)} [label={label}, style=dashed];")
+            style = {"label": _quote(_label(t))}
+            if (t.source, t.target) in spine_edges:
+                style |= {"weight": "8", "penwidth": "2"}
+            lines.append(f"    {_quote(t.source)} -> {_quote(t.target)}{_attributes(style)};")
+    for state, labels in _loops(t for t in lifecycle.transitions if not t.moves).items():
+        style = {
+            "label": _quote("\n".join(labels)),
+            "style": "dashed",
+            "headport": "ne",
+            "tailport": "se",
+        }
+        lines.append(f"    {_quote(state)} -> {_quote(state)}{_attributes(style)};")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -71,6 +82,30 @@ def _label(transition: Transition) -> str:
 def _finals(lifecycle: Lifecycle) -> list[str]:
     """Final states in spec order (``final_states`` is a set, whose order is not stable)."""
     return [state for state in lifecycle.states if lifecycle.is_final(state)]
+
+
+def _spine_edges(lifecycle: Lifecycle, spine: Sequence[str]) -> set[tuple[str, str]]:
+    moves = {(t.source, t.target) for t in lifecycle.transitions if t.moves}
+    edges = set(pairwise(spine))
+    unknown = [state for state in spine if state not in lifecycle.states]
+    missing = [f"{source} -> {target}" for source, target in sorted(edges - moves)]
+    if unknown or missing:
+        raise ValueError(f"spine not in the life cycle: states {unknown}, steps {missing}")
+    return edges
+
+
+def _state_style(lifecycle: Lifecycle, state: str, spine: Sequence[str]) -> dict[str, str]:
+    style = {"shape": "doublecircle", "fontsize": "11"} if lifecycle.is_final(state) else {}
+    if state in spine:
+        style["group"] = _quote("spine")  # one group: Graphviz keeps its nodes in a line
+    return style
+
+
+def _attributes(style: dict[str, str]) -> str:
+    """`` [key=value, ...]`` in insertion order, or nothing for an empty style."""
+    if not style:
+        return ""
+    return " [" + ", ".join(f"{key}={value}" for key, value in style.items()) + "]"
 
 
 def _loops(transitions: Iterable[Transition]) -> dict[str, list[str]]:

@@ -1,6 +1,6 @@
 """The named guard predicates that ``specs/lifecycle.yaml`` refers to with ``cond``.
 
-A guard sees the order as it is before the event and the event's data, and answers whether the
+A guard sees the order as it is before the event and the event itself, and answers whether the
 transition may be taken. Guards are pure: they read, never write, never look at a clock.
 Currency agreement is checked before any guard runs (see ``Order``), so guards compare amounts
 freely.
@@ -17,57 +17,57 @@ if TYPE_CHECKING:
 
 __all__ = ["GUARDS", "Guard"]
 
-Guard = Callable[["Order", Mapping[str, Any]], bool]
+Guard = Callable[["Order", Any], bool]
 
 
-def not_yet_reviewed(order: Order, data: Mapping[str, Any]) -> bool:
+def not_yet_reviewed(order: Order, event: Any) -> bool:
     """An order goes through antifraud review at most once."""
     return not order.reviewed
 
 
-def two_stage_within_amount(order: Order, data: Mapping[str, Any]) -> bool:
+def two_stage_within_amount(order: Order, event: Any) -> bool:
     """Only two-stage orders authorize, and never above the order amount."""
-    amount = data["amount"]
+    amount = event.amount
     return not order.auto_capture and not amount.is_zero and amount <= order.amount
 
 
-def single_stage_full_amount(order: Order, data: Mapping[str, Any]) -> bool:
+def single_stage_full_amount(order: Order, event: Any) -> bool:
     """A single-stage payment captures exactly the order amount (anything else is a mismatch)."""
-    return order.auto_capture and data["amount"] == order.amount
+    return order.auto_capture and event.amount == order.amount
 
 
-def capture_within_authorized(order: Order, data: Mapping[str, Any]) -> bool:
+def capture_within_authorized(order: Order, event: Any) -> bool:
     """A two-stage capture takes some or all of what was authorized, never more."""
-    amount = data["amount"]
+    amount = event.amount
     return not amount.is_zero and amount <= order.authorized
 
 
-def amount_differs(order: Order, data: Mapping[str, Any]) -> bool:
+def amount_differs(order: Order, event: Any) -> bool:
     """A mismatch is only a mismatch when the paid amount is not the order amount."""
-    return bool(data["paid"] != order.amount)
+    return bool(event.paid != order.amount)
 
 
-def refund_within_balance(order: Order, data: Mapping[str, Any]) -> bool:
+def refund_within_balance(order: Order, event: Any) -> bool:
     """A refund request must fit in what was captured and not yet refunded."""
-    amount = data["amount"]
+    amount = event.amount
     return not amount.is_zero and order.refunded + amount <= order.captured
 
 
-def refund_leaves_balance(order: Order, data: Mapping[str, Any]) -> bool:
+def refund_leaves_balance(order: Order, event: Any) -> bool:
     """A partial refund: something captured stays unrefunded."""
-    amount = data["amount"]
+    amount = event.amount
     return not amount.is_zero and order.refunded + amount < order.captured
 
 
-def refund_clears_balance(order: Order, data: Mapping[str, Any]) -> bool:
+def refund_clears_balance(order: Order, event: Any) -> bool:
     """The refund that brings the refunded total to exactly the captured total."""
-    amount = data["amount"]
+    amount = event.amount
     return not amount.is_zero and order.refunded + amount == order.captured
 
 
 def _resolved_as(outcome: str) -> Guard:
-    def guard(order: Order, data: Mapping[str, Any]) -> bool:
-        return bool(data["resolution"] == outcome and data["captured"] <= order.amount)
+    def guard(order: Order, event: Any) -> bool:
+        return bool(event.resolution == outcome and event.captured <= order.amount)
 
     guard.__name__ = f"resolved_as_{outcome}"
     guard.__doc__ = f"Manual resolution of a mismatch as {outcome}, keeping at most the amount."

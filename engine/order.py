@@ -7,7 +7,6 @@ events. A refused command raises a ``CommandRefused`` subclass and appends nothi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, ClassVar, Literal
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -53,7 +52,7 @@ class Order(Aggregate):
 
         def apply(self, aggregate: Any) -> None:
             order: Order = aggregate
-            order.state = order._resolve(type(self).__name__, vars(self))
+            order.state = order._resolve(type(self).__name__, self)
             if self.clears_pending:
                 order.pending = None
                 order.pending_amount = None
@@ -361,24 +360,27 @@ class Order(Aggregate):
     # -- the rules ------------------------------------------------------------------------
 
     def _fire(self, event_class: type[Order.Event], **data: Any) -> None:
-        self._resolve(event_class.__name__, data)
-        self.trigger_event(event_class, **data)
-
-    def _resolve(self, event: str, data: Mapping[str, Any]) -> str:
-        """The state ``event`` leads to from here, or the typed refusal."""
-        candidates = LIFECYCLE.table.get((self.state, event))
-        if candidates is None:
-            raise self._refusal(TransitionNotAllowed, event, "the life cycle has no such move")
+        """Check the currency, then trigger: ``apply`` resolves the transition (table and guards)
+        before it changes anything, so a refused event is never appended."""
         for value in data.values():
             if isinstance(value, Money) and value.currency != self.amount.currency:
                 raise self._refusal(
-                    GuardFailed, event, f"{value} is not in the order's currency {self.currency}"
+                    GuardFailed,
+                    event_class.__name__,
+                    f"{value} is not in the order's currency {self.currency}",
                 )
+        self.trigger_event(event_class, **data)
+
+    def _resolve(self, event: str, data: Any) -> str:
+        """The state ``event`` (whose fields are ``data``'s attributes) leads to, or the refusal."""
+        candidates = LIFECYCLE.table.get((self.state, event))
+        if candidates is None:
+            raise self._refusal(TransitionNotAllowed, event, "the life cycle has no such move")
         for transition in candidates:
             if transition.guard is None or GUARDS[transition.guard](self, data):
                 return transition.target
         guards = " / ".join(str(t.guard) for t in candidates)
-        raise self._refusal(GuardFailed, event, f"guard {guards} refused {dict(data)}")
+        raise self._refusal(GuardFailed, event, f"guard {guards} refused {_fields(data)}")
 
     def _check_not_pending(self, event: str) -> None:
         if self.pending is not None:
@@ -386,6 +388,12 @@ class Order(Aggregate):
 
     def _refusal(self, kind: type[CommandRefused], event: str, reason: str) -> CommandRefused:
         return kind(self.id, self.state, event, reason)
+
+
+def _fields(event: Any) -> dict[str, Any]:
+    """An event's own data, without the envelope, for error messages."""
+    envelope = {"originator_id", "originator_version", "timestamp"}
+    return {k: v for k, v in vars(event).items() if k not in envelope}
 
 
 def _check_identity(shop_id: int, order_number: str) -> None:
