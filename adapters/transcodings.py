@@ -12,7 +12,6 @@ from eventsourcing.persistence import (
     DatetimeAsISO,
     DecimalAsStr,
     JSONTranscoder,
-    Transcoder,
     Transcoding,
     UUIDAsHex,
 )
@@ -35,7 +34,7 @@ class MoneyAsDict(Transcoding):
         return Money(data["minor"], data["currency"])
 
 
-def register_transcodings(transcoder: Transcoder) -> None:
+def register_transcodings(transcoder: JSONTranscoder) -> None:
     """Teach an eventsourcing transcoder every type an Order event can carry."""
     for transcoding in (UUIDAsHex(), DatetimeAsISO(), DecimalAsStr(), MoneyAsDict()):
         transcoder.register(transcoding)
