@@ -1,0 +1,1 @@
+"""The Vertex Gateway Merchant API adapter: client, callbacks, translation and simulator."""

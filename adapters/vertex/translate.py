@@ -1,0 +1,289 @@
+"""Provider snapshots → domain events: the anti-corruption layer.
+
+A callback or a polled Retrieve Order Details is a *snapshot* of the provider's view, not a
+delta, and it may arrive late, twice or out of order. ``provider_view`` reads a snapshot into
+domain terms (a state and amounts) through the ``ORDER_STATUSES`` / ``PAYMENT_STATUSES``
+tables. ``apply_snapshot`` then appends the **shortest legal path** of domain events from the
+local order to that view, found by a breadth-first search over the life-cycle spec (each step
+tried on a copy of the order, so guards decide, not a hand-written list).
+
+Ordering rule for "behind" (the provider's statuses have the cycle in_progress ⇄ review):
+an order is reviewed at most once, so a ``review`` snapshot after the review was decided is
+stale; and while the local order is in ``review``, an ``in_progress`` snapshot with no payment
+activity is the one from before the review, so it is stale too. Generally a snapshot whose
+state can lead to the local state (an ancestor in the life cycle) with no more money moved is
+stale; one that is neither ahead nor behind is rejected.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from copy import deepcopy
+from dataclasses import dataclass
+from enum import StrEnum
+
+from orderstate.engine import LIFECYCLE, CommandRefused, Money, Order
+
+from .errors import SnapshotRejected
+from .models import OrderSnapshot, OrderStatus, PaymentStatus
+
+__all__ = [
+    "ORDER_STATUSES",
+    "PAYMENT_STATUSES",
+    "Outcome",
+    "Translation",
+    "View",
+    "apply_snapshot",
+    "plan",
+    "provider_view",
+]
+
+UNKNOWN_LINK = "urn:orderstate:payment-link-not-in-snapshot"
+"""Recorded when the order is first seen accepted through a snapshot without its paymentLink."""
+
+MAX_PATH = 8
+
+
+class Outcome(StrEnum):
+    """What applying a snapshot did (a contradiction raises ``SnapshotRejected`` instead)."""
+
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    STALE = "stale"
+
+
+# What each provider order status means locally. in_progress depends on its payments.
+ORDER_STATUSES: dict[OrderStatus, str] = {
+    OrderStatus.REGISTERED: "in_progress",
+    OrderStatus.IN_PROGRESS: "in_progress",  # or authorized / clearing / need_action: payments
+    OrderStatus.REVIEW: "review",
+    OrderStatus.COMPLETED: "completed",
+    OrderStatus.PARTIALLY_REFUNDED: "partially_refunded",
+    OrderStatus.REFUNDED: "refunded",
+    OrderStatus.CANCELLED: "cancelled",
+    OrderStatus.FAILED: "failed",
+    OrderStatus.REJECTED: "rejected",
+    OrderStatus.NEED_ACTION: "need_action",
+}
+
+# How each charge status counts: money held, money taken, or no money (ignored).
+PAYMENT_STATUSES: dict[PaymentStatus, str] = {
+    PaymentStatus.IN_PROGRESS: "ignored",
+    PaymentStatus.AUTHORIZED: "held",
+    PaymentStatus.COMPLETED: "taken",
+    PaymentStatus.PARTIALLY_REFUNDED: "taken",
+    PaymentStatus.REFUNDED: "taken",
+    PaymentStatus.CANCELLED: "ignored",
+    PaymentStatus.FAILED: "ignored",
+}
+
+# A refund item counts once the provider reports it completed (its own statuses are undocumented).
+REFUND_DONE = (PaymentStatus.COMPLETED, PaymentStatus.REFUNDED)
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """The provider's view in domain terms."""
+
+    state: str
+    authorized: Money
+    captured: Money
+    refunded: Money
+    paid: Money
+    status: OrderStatus
+    active: bool
+    """Whether any payment activity shows (an item in ``payments[]``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Translation:
+    """The outcome and the names of the events appended (empty unless applied)."""
+
+    outcome: Outcome
+    events: tuple[str, ...] = ()
+
+
+def _total(payments: tuple[Money, ...], currency: str) -> Money:
+    total = Money(0, currency)
+    for amount in payments:
+        total = total + amount
+    return total
+
+
+def provider_view(snapshot: OrderSnapshot) -> View:
+    """Read a snapshot as a domain state with amounts (mapping table above)."""
+    currency = snapshot.cost.currency
+    charges = snapshot.charges()
+    held = _total(tuple(p.amount for p in charges if _counts(p.status, "held")), currency)
+    taken = _total(tuple(p.amount for p in charges if _counts(p.status, "taken")), currency)
+    refunded = _total(tuple(p.amount for p in snapshot.refunds(*REFUND_DONE)), currency)
+    state = ORDER_STATUSES[snapshot.status]
+    settled = snapshot.status in {
+        OrderStatus.COMPLETED,
+        OrderStatus.PARTIALLY_REFUNDED,
+        OrderStatus.REFUNDED,
+    }
+    if settled and taken.is_zero:
+        taken = snapshot.cost  # a settled order took its amount, even if payments[] is elided
+    if snapshot.status is OrderStatus.REFUNDED and refunded.is_zero:
+        refunded = taken
+    if snapshot.status in {OrderStatus.IN_PROGRESS, OrderStatus.REGISTERED}:
+        state = _in_progress_state(held, taken)
+    if (settled or state == "clearing") and taken != snapshot.cost:
+        state = "need_action"  # completed payments that do not add up are never completed
+    return View(
+        state=state,
+        authorized=held if not held.is_zero else taken,
+        captured=taken,
+        refunded=refunded,
+        paid=taken if not taken.is_zero else snapshot.cost,
+        status=snapshot.status,
+        active=bool(snapshot.payments),
+    )
+
+
+def _counts(status: PaymentStatus, kind: str) -> bool:
+    return PAYMENT_STATUSES[status] == kind
+
+
+def _in_progress_state(held: Money, taken: Money) -> str:
+    if not taken.is_zero:
+        return "clearing"  # paid; the seed's order stays in_progress during 1-3 days of clearing
+    if not held.is_zero:
+        return "authorized"
+    return "in_progress"
+
+
+# -- the steps the translator may take, one per domain event it can emit -------------------
+
+Step = Callable[[Order, View, OrderSnapshot], None]
+
+
+def _mismatch_resolution(order: Order, view: View, _: OrderSnapshot) -> None:
+    if view.state == "cancelled":
+        order.resolve_mismatch("cancelled", Money(0, order.currency))
+    elif view.state == "refunded":
+        order.resolve_mismatch("refunded", view.captured)
+    else:
+        order.resolve_mismatch("completed", view.captured)
+
+
+STEPS: dict[str, Step] = {
+    "PaymentLinkIssued": lambda o, v, s: o.issue_payment_link(s.payment_link or UNKNOWN_LINK),
+    "SentToReview": lambda o, v, s: o.send_to_review(),
+    "ReviewAccepted": lambda o, v, s: o.accept_review(),
+    "ReviewDeclined": lambda o, v, s: o.decline_review("declined by the provider's review"),
+    "PaymentAuthorized": lambda o, v, s: o.authorize(v.authorized),
+    "PaymentCaptured": lambda o, v, s: o.capture(v.captured),
+    "ClearingStarted": lambda o, v, s: o.start_clearing(),
+    "OrderSettled": lambda o, v, s: o.settle(),
+    "AmountMismatchDetected": lambda o, v, s: o.detect_mismatch(v.paid),
+    "MismatchResolved": _mismatch_resolution,
+    "OrderFailed": lambda o, v, s: o.fail(f"provider status {v.status}"),
+    "OrderCancelled": lambda o, v, s: o.cancel(f"provider status {v.status}"),
+    "OrderRejected": lambda o, v, s: o.reject(f"provider status {v.status}"),
+    "PaymentVoided": lambda o, v, s: o.void(),
+    "RefundSucceeded": lambda o, v, s: o.refund(v.refunded - o.refunded),
+}
+"""Events the provider's view can imply. Merchant requests (``*Requested``, ``RequestDeclined``)
+and ``AuthorizationExpired`` (the provider reports a lapsed hold as ``cancelled``) are never
+inferred from a snapshot; ``ConfirmationEmailDue`` follows ``PaymentCaptured`` by itself."""
+
+
+def _matches(order: Order, view: View) -> bool:
+    if order.state != view.state:
+        return False
+    if view.state in {"partially_refunded", "refunded"}:
+        return order.refunded == view.refunded
+    if view.state == "authorized":
+        return order.authorized == view.authorized
+    return True
+
+
+def plan(order: Order, view: View, snapshot: OrderSnapshot) -> list[str] | None:
+    """The shortest list of events that brings ``order`` to ``view``, or None if none does."""
+    if _matches(order, view):
+        return []
+    queue: deque[tuple[Order, list[str]]] = deque([(order, [])])
+    seen = {(order.state, order.refunded)}
+    while queue:
+        current, path = queue.popleft()
+        if len(path) >= MAX_PATH:
+            continue
+        for event in _moves_from(current.state):
+            candidate = deepcopy(current)
+            try:
+                STEPS[event](candidate, view, snapshot)
+            except CommandRefused:
+                continue
+            if _matches(candidate, view):
+                return [*path, event]
+            key = (candidate.state, candidate.refunded)
+            if key not in seen:
+                seen.add(key)
+                queue.append((candidate, [*path, event]))
+    return None
+
+
+def _moves_from(state: str) -> list[str]:
+    return [event for (source, event) in LIFECYCLE.table if source == state and event in STEPS]
+
+
+def apply_snapshot(order: Order, snapshot: OrderSnapshot) -> Translation:
+    """Bring ``order`` up to the provider's view; raise ``SnapshotRejected`` on contradiction.
+
+    The order is changed only on ``APPLIED`` (its pending events are the ones to save).
+    """
+    _check_identity(order, snapshot)
+    view = provider_view(snapshot)
+    if view.refunded > view.captured:
+        _reject(order, snapshot, f"refunds {view.refunded} exceed the captured {view.captured}")
+    if _matches(order, view):
+        return Translation(Outcome.DUPLICATE)
+    if _is_pre_review(order, view):
+        return Translation(Outcome.STALE)
+    path = plan(order, view, snapshot)
+    if path is not None:
+        for event in path:
+            STEPS[event](order, view, snapshot)
+        return Translation(Outcome.APPLIED, tuple(path))
+    if _is_behind(order, view):
+        return Translation(Outcome.STALE)
+    _reject(order, snapshot, f"provider says {view.state!r}, local order is {order.state!r}")
+    raise AssertionError("unreachable")  # pragma: no cover - _reject always raises
+
+
+def _check_identity(order: Order, snapshot: OrderSnapshot) -> None:
+    if (snapshot.shop_id, snapshot.order_number) != (order.shop_id, order.order_number):
+        _reject(order, snapshot, "the snapshot is for another order")
+    if snapshot.cost.currency != order.currency:
+        _reject(order, snapshot, f"currency {snapshot.cost.currency}, order is in {order.currency}")
+    if snapshot.cost != order.amount:
+        _reject(order, snapshot, f"amount {snapshot.cost}, order is {order.amount}")
+
+
+def _is_pre_review(order: Order, view: View) -> bool:
+    """While in review, an in_progress snapshot with no payment is the one from before it."""
+    return order.state == "review" and view.state == "in_progress" and not view.active
+
+
+def _is_behind(order: Order, view: View) -> bool:
+    if view.refunded < order.refunded:
+        return True
+    return order.state in _descendants(view.state) and view.refunded <= order.refunded
+
+
+def _descendants(state: str) -> set[str]:
+    found, queue = set(), deque([state])
+    while queue:
+        current = queue.popleft()
+        for transition in LIFECYCLE.transitions:
+            if transition.source == current and transition.target not in found:
+                found.add(transition.target)
+                queue.append(transition.target)
+    return found
+
+
+def _reject(order: Order, snapshot: OrderSnapshot, reason: str) -> None:
+    raise SnapshotRejected(order.order_number, snapshot, reason)
