@@ -22,7 +22,14 @@ __all__ = [
 ]
 
 
-class OrderStatus(StrEnum):
+class _PastableEnum(StrEnum):
+    """Reprs that paste back as Python (``OrderStatus.COMPLETED``), for shrunk test cases."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}.{self.name}"
+
+
+class OrderStatus(_PastableEnum):
     """``orderStatus`` (or ``status`` in the older callback spelling)."""
 
     REGISTERED = "registered"
@@ -37,7 +44,7 @@ class OrderStatus(StrEnum):
     NEED_ACTION = "need_action"
 
 
-class PaymentStatus(StrEnum):
+class PaymentStatus(_PastableEnum):
     """``payments[].paymentStatus.status``; ``failed`` and ``refunded`` are inferred, not seen."""
 
     IN_PROGRESS = "in_progress"
@@ -49,7 +56,7 @@ class PaymentStatus(StrEnum):
     FAILED = "failed"
 
 
-class PaymentType(StrEnum):
+class PaymentType(_PastableEnum):
     """``payments[].paymentType``: ``refund`` is seen; ``payment`` for a charge is inferred."""
 
     PAYMENT = "payment"

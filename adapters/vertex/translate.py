@@ -137,7 +137,7 @@ def provider_view(snapshot: OrderSnapshot) -> View:
         authorized=held if not held.is_zero else taken,
         captured=taken,
         refunded=refunded,
-        paid=taken if not taken.is_zero else snapshot.cost,
+        paid=taken,
         status=snapshot.status,
         active=bool(snapshot.payments),
     )
@@ -169,6 +169,11 @@ def _mismatch_resolution(order: Order, view: View, _: OrderSnapshot) -> None:
         order.resolve_mismatch("completed", view.captured)
 
 
+def _refund_increment(order: Order, view: View) -> Money:
+    """What the provider refunded beyond the local total (zero, which guards refuse, if none)."""
+    return Money(max(0, view.refunded.minor - order.refunded.minor), order.currency)
+
+
 STEPS: dict[str, Step] = {
     "PaymentLinkIssued": lambda o, v, s: o.issue_payment_link(s.payment_link or UNKNOWN_LINK),
     "SentToReview": lambda o, v, s: o.send_to_review(),
@@ -184,7 +189,7 @@ STEPS: dict[str, Step] = {
     "OrderCancelled": lambda o, v, s: o.cancel(f"provider status {v.status}"),
     "OrderRejected": lambda o, v, s: o.reject(f"provider status {v.status}"),
     "PaymentVoided": lambda o, v, s: o.void(),
-    "RefundSucceeded": lambda o, v, s: o.refund(v.refunded - o.refunded),
+    "RefundSucceeded": lambda o, v, s: o.refund(_refund_increment(o, v)),
 }
 """Events the provider's view can imply. Merchant requests (``*Requested``, ``RequestDeclined``)
 and ``AuthorizationExpired`` (the provider reports a lapsed hold as ``cancelled``) are never
