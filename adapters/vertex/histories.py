@@ -83,7 +83,8 @@ def _refunds(spec: HistorySpec, *, whole: bool) -> list[OrderSnapshot]:
     paid = _paid(spec)
     settled = paid[-1]
     charge = _charge(spec.cost, PaymentStatus.COMPLETED)
-    snapshots, previous = [], Money(0, spec.cost.currency)
+    snapshots: list[OrderSnapshot] = []
+    previous = Money(0, spec.cost.currency)
     for total in _refund_amounts(spec, whole=whole):
         done = total == spec.cost
         status = OrderStatus.REFUNDED if done else OrderStatus.PARTIALLY_REFUNDED
