@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint typecheck imports pytest diagrams graphviz bench clean
+.PHONY: install demo test lint typecheck imports pytest diagrams graphviz postgres bench clean
 
 install: $(STAMP)
 
@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 demo: install
 	$(BIN)/python docs/examples/single_stage.py
 
-test: install graphviz lint typecheck imports pytest
+test: install graphviz postgres lint typecheck imports pytest
 
 lint: install
 	$(BIN)/ruff check .
@@ -38,6 +38,12 @@ pytest: install
 # Graphviz renders docs/lifecycle.svg; Debian's package is the one dependency outside PyPI.
 graphviz:
 	@command -v dot >/dev/null || { apt-get update -qq && apt-get install -y -qq graphviz >/dev/null; }
+
+# The PostgreSQL tests need the local server; start it if it is installed but not running.
+postgres:
+	@pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || \
+	  pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start 2>/dev/null || \
+	  echo "PostgreSQL is not available here; its tests will skip (or fail under CI=true)"
 
 diagrams: install graphviz
 	$(BIN)/python -m orderstate.adapters.diagrams docs

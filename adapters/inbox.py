@@ -1,0 +1,121 @@
+"""The callback inbox: every received callback, kept as an event-sourced item in the same store.
+
+A callback is recorded (raw body, headers, receive time) *before* it is verified or applied, and
+before the HTTP answer says 2xx. Applying it later records its outcome on the item in the same
+transaction as the order's new events, so a crash between the two can be repaired by looking
+for items that were received but never finished. Rejected callbacks stay, with their reason.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from eventsourcing.domain import Aggregate
+
+__all__ = ["FINISHED", "InboxItem"]
+
+FINISHED = frozenset({"applied", "duplicate", "stale", "rejected"})
+"""Statuses after which an item is never processed again; ``received`` and ``deferred`` are not."""
+
+
+class InboxItem(Aggregate):
+    """One received callback and what became of it."""
+
+    class CallbackReceived(Aggregate.Created):
+        shop_id: int
+        body_b64: str
+        headers: list[list[str]]
+        received_at: datetime
+        size: int
+
+    class Event(Aggregate.Event):
+        pass
+
+    class CallbackApplied(Event):
+        """Applied to its order (``outcome`` applied, duplicate or stale)."""
+
+        outcome: str
+        order_id: UUID
+        events: list[str]
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.status = self.outcome
+            aggregate.order_id = self.order_id
+            aggregate.reason = None
+
+    class CallbackRejected(Event):
+        """Not applied: bad signature, malformed body, or a contradicting snapshot."""
+
+        kind: str
+        reason: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.status = "rejected"
+            aggregate.kind = self.kind
+            aggregate.reason = self.reason
+
+    class CallbackDeferred(Event):
+        """Verified and readable, but its order is not known here yet."""
+
+        order_id: UUID
+        reason: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.status = "deferred"
+            aggregate.order_id = self.order_id
+            aggregate.reason = self.reason
+
+    def __init__(
+        self,
+        shop_id: int,
+        body_b64: str,
+        headers: list[list[str]],
+        received_at: datetime,
+        size: int,
+    ) -> None:
+        self.shop_id = shop_id
+        self.body_b64 = body_b64
+        self.headers = headers
+        self.received_at = received_at
+        self.size = size
+        self.status = "received"
+        self.kind: str | None = None
+        self.reason: str | None = None
+        self.order_id: UUID | None = None
+
+    @classmethod
+    def receive(
+        cls, *, shop_id: int, body: bytes, headers: list[tuple[str, str]], received_at: datetime
+    ) -> InboxItem:
+        return cls._create(
+            cls.CallbackReceived,
+            id=uuid4(),
+            shop_id=shop_id,
+            body_b64=base64.b64encode(body).decode("ascii"),
+            headers=[[name.lower(), value] for name, value in headers],
+            received_at=received_at,
+            size=len(body),
+        )
+
+    @property
+    def body(self) -> bytes:
+        return base64.b64decode(self.body_b64)
+
+    def headers_pairs(self) -> list[tuple[str, str]]:
+        return [(name, value) for name, value in self.headers]
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED
+
+    def applied(self, outcome: str, order_id: UUID, events: list[str]) -> None:
+        self.trigger_event(self.CallbackApplied, outcome=outcome, order_id=order_id, events=events)
+
+    def rejected(self, kind: str, reason: str) -> None:
+        self.trigger_event(self.CallbackRejected, kind=kind, reason=reason)
+
+    def deferred(self, order_id: UUID, reason: str) -> None:
+        self.trigger_event(self.CallbackDeferred, order_id=order_id, reason=reason)

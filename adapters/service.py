@@ -1,0 +1,545 @@
+"""The order service: the use cases a shop back end needs, on one eventsourcing Application.
+
+It places orders with the provider, handles callbacks through the inbox, reconciles by polling,
+records merchant requests, expires orders past their deadline, and serves the read side. The
+store is one setting (``memory``, a SQLite path, or a PostgreSQL URL, see ``store``); the
+provider is any object with the client's methods (``Provider``), so tests use the simulator.
+
+Concurrent writers to one order are safe: a save that loses the optimistic-concurrency race
+(``IntegrityError``) reloads the order, re-applies, and tries again, a bounded number of times.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal, Protocol
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
+
+from orderstate.engine import CommandRefused, Money, Order, order_id, project_order
+
+from .inbox import InboxItem
+from .readmodel import OrderProjection, StateTotal
+from .store import store_env
+from .transcodings import register_transcodings
+from .vertex.callbacks import read_callback
+from .vertex.client import Accepted, CreatedOrder, CreateOrder, Customer
+from .vertex.errors import (
+    CallbackTooLarge,
+    MalformedCallback,
+    OrderNotFound,
+    ProviderError,
+    SignatureVerificationError,
+    SnapshotRejected,
+)
+from .vertex.models import OrderSnapshot
+from .vertex.payloads import DEFAULT_BODY_LIMIT
+from .vertex.translate import apply_snapshot
+
+__all__ = [
+    "CallbackResult",
+    "OrderService",
+    "OrderView",
+    "Provider",
+    "ReplayReport",
+    "Shop",
+]
+
+log = logging.getLogger(__name__)
+
+SAVE_ATTEMPTS = 8
+
+
+class Provider(Protocol):
+    """The provider calls the service makes (``VertexClient`` and the simulator's client)."""
+
+    def create_order(self, order: CreateOrder) -> CreatedOrder: ...
+    def order_details(self, shop_id: int, order_number: str) -> OrderSnapshot: ...
+    def capture(self, shop_id: int, order_number: str) -> Accepted: ...
+    def cancel(self, shop_id: int, order_number: str) -> Accepted: ...
+    def refund(self, shop_id: int, order_number: str, amount: Money) -> Accepted: ...
+
+
+@dataclass(frozen=True)
+class Shop:
+    """A shop's callback secrets (several while rotating) and where its callbacks go."""
+
+    secrets: tuple[str, ...]
+    webhook_url: str | None = None
+
+
+@dataclass(frozen=True)
+class CallbackResult:
+    """What handling one callback did, for the HTTP layer and the CLI."""
+
+    outcome: str
+    """applied, duplicate, stale, rejected (a contradiction), deferred (order not known yet),
+    unauthenticated (bad signature) or malformed (unreadable or too large)."""
+    inbox_id: UUID
+    events: tuple[str, ...] = ()
+    reason: str | None = None
+    order_number: str | None = None
+
+
+@dataclass(frozen=True)
+class OrderView:
+    """One order as a shop's back office sees it."""
+
+    shop_id: int
+    order_number: str
+    state: str
+    amount: Money
+    authorized: Money
+    captured: Money
+    refunded: Money
+    pending: str | None
+    payment_link: str | None
+    confirmation_sender: str
+    reason: str | None
+    version: int
+
+    @classmethod
+    def of(cls, order: Order) -> OrderView:
+        return cls(
+            shop_id=order.shop_id,
+            order_number=order.order_number,
+            state=order.state,
+            amount=order.amount,
+            authorized=order.authorized,
+            captured=order.captured,
+            refunded=order.refunded,
+            pending=order.pending,
+            payment_link=order.payment_link,
+            confirmation_sender=order.confirmation_sender,
+            reason=order.reason,
+            version=order.version,
+        )
+
+
+@dataclass(frozen=True)
+class ReplayReport:
+    """``replay --verify``: how much was rebuilt, how fast, and what failed."""
+
+    orders: int
+    events: int
+    seconds: float
+    failures: tuple[str, ...] = field(default=())
+
+    @property
+    def events_per_second(self) -> float:
+        return self.events / self.seconds if self.seconds > 0 else float("inf")
+
+
+class OrderService(Application[UUID]):
+    """Orders, callbacks and reconciliation on one event store."""
+
+    name = "orderstate"
+
+    def __init__(
+        self,
+        *,
+        store: str = "memory",
+        provider: Provider | None = None,
+        shops: Mapping[int, Shop] | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        expiry_status: Literal["cancelled", "failed"] = "cancelled",
+        body_limit: int = DEFAULT_BODY_LIMIT,
+    ) -> None:
+        super().__init__(env=store_env(store))
+        self.provider = provider
+        self.shops = dict(shops or {})
+        self.clock = clock
+        self.expiry_status = expiry_status
+        self.body_limit = body_limit
+        self.projection = OrderProjection(
+            lambda start, limit: list(self.recorder.select_notifications(start, limit)),
+            self.mapper.to_domain_event,
+        )
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        register_transcodings(transcoder)
+
+    # -- placing orders ---------------------------------------------------------------------
+
+    def place(
+        self,
+        *,
+        shop_id: int,
+        order_number: str,
+        amount: Money,
+        auto_capture: bool = True,
+        time_limit: datetime | None = None,
+        customer: Customer | None = None,
+    ) -> OrderView:
+        """Record the order, ask the provider to create it, record the payment link.
+
+        Placing the same order again continues where it stopped (never two provider orders).
+        """
+        order = self._find(shop_id, order_number)
+        if order is None:
+            order = Order.place(
+                shop_id=shop_id,
+                order_number=order_number,
+                amount=amount,
+                auto_capture=auto_capture,
+                time_limit=time_limit,
+                customer_email_given=bool(customer and customer.email),
+            )
+            self.save(order)
+        elif order.amount != amount:
+            raise ValueError(f"order {order_number} exists with amount {order.amount}")
+        if order.state == "created" and self.provider is not None:
+            self._create_with_provider(order, customer)
+        self.process_inbox(order_id=order.id)
+        return self.view(shop_id, order_number)
+
+    def _create_with_provider(self, order: Order, customer: Customer | None) -> None:
+        assert self.provider is not None
+        request = CreateOrder(
+            shop_id=order.shop_id,
+            order_number=order.order_number,
+            amount=order.amount,
+            auto_capture=order.auto_capture,
+            time_limit=order.time_limit,
+            webhook_url=self.shops.get(order.shop_id, Shop(())).webhook_url,
+            customer=customer,
+        )
+        try:
+            created = self.provider.create_order(request)
+        except ProviderError as error:
+            if error.ambiguous:
+                log.warning("create %s: outcome unknown (%s); reconcile", order.order_number, error)
+                return
+            reason = f"provider refused: {error}"
+            self._change(order.id, lambda o: o.fail(reason))
+            return
+        link = created.payment_link or "urn:orderstate:payment-link-not-returned"
+        self._change(order.id, lambda o: _issue_once(o, link))
+
+    # -- callbacks --------------------------------------------------------------------------
+
+    def handle_callback(
+        self, shop_id: int, body: bytes, headers: Sequence[tuple[str, str]]
+    ) -> CallbackResult:
+        """Keep the raw callback, then verify, read and apply it."""
+        item = InboxItem.receive(
+            shop_id=shop_id,
+            body=body[: self.body_limit + 1],
+            headers=list(headers),
+            received_at=self.clock(),
+        )
+        self.save(item)
+        return self._process(item)
+
+    def _process(self, item: InboxItem) -> CallbackResult:
+        shop = self.shops.get(item.shop_id)
+        try:
+            callback = read_callback(
+                item.body,
+                dict(item.headers_pairs()),
+                secrets=shop.secrets if shop else (),
+                shop_id=item.shop_id,
+                received_at=item.received_at,
+                limit=self.body_limit,
+            )
+        except SignatureVerificationError as error:
+            return self._finish_rejected(item, "unauthenticated", str(error))
+        except CallbackTooLarge as error:
+            return self._finish_rejected(item, "too_large", str(error))
+        except MalformedCallback as error:
+            return self._finish_rejected(item, "malformed", str(error))
+        return self._apply(item, callback.snapshot)
+
+    def _apply(self, item: InboxItem, snapshot: OrderSnapshot) -> CallbackResult:
+        oid = order_id(snapshot.shop_id, snapshot.order_number)
+        for _ in range(SAVE_ATTEMPTS):
+            order = self._get(oid)
+            if order is None:
+                item.deferred(oid, "order not known yet")
+                return self._save_item(item, "deferred", snapshot, reason="order not known yet")
+            try:
+                translation = apply_snapshot(order, snapshot)
+            except SnapshotRejected as error:
+                item.rejected("conflict", error.reason)
+                return self._save_item(item, "rejected", snapshot, reason=error.reason)
+            item.applied(translation.outcome.value, oid, list(translation.events))
+            try:
+                self.save(order, item)
+            except IntegrityError:
+                item = self._reload_item(item)
+                if item.finished:
+                    return self._result(item, snapshot)
+                continue
+            return CallbackResult(
+                translation.outcome.value,
+                item.id,
+                translation.events,
+                order_number=snapshot.order_number,
+            )
+        raise RuntimeError(f"callback {item.id}: gave up after {SAVE_ATTEMPTS} conflicts")
+
+    def _finish_rejected(self, item: InboxItem, kind: str, reason: str) -> CallbackResult:
+        item.rejected(kind, reason)
+        self._save_quietly(item)
+        outcome = "unauthenticated" if kind == "unauthenticated" else "malformed"
+        if kind == "too_large":
+            outcome = "malformed"
+        return CallbackResult(outcome, item.id, reason=reason)
+
+    def _save_item(
+        self, item: InboxItem, outcome: str, snapshot: OrderSnapshot, *, reason: str
+    ) -> CallbackResult:
+        self._save_quietly(item)
+        return CallbackResult(
+            outcome,
+            item.id,
+            reason=reason,
+            order_number=snapshot.order_number,
+        )
+
+    def _save_quietly(self, item: InboxItem) -> None:
+        """Save an inbox item's outcome; another worker finishing it first is fine."""
+        try:
+            self.save(item)
+        except IntegrityError:
+            log.info("inbox item %s was finished by another worker", item.id)
+
+    def _reload_item(self, item: InboxItem) -> InboxItem:
+        fresh: InboxItem = self.repository.get(item.id)
+        return fresh
+
+    def _result(self, item: InboxItem, snapshot: OrderSnapshot) -> CallbackResult:
+        return CallbackResult(
+            item.status,
+            item.id,
+            reason=item.reason,
+            order_number=snapshot.order_number,
+        )
+
+    def process_inbox(self, *, order_id: UUID | None = None) -> list[CallbackResult]:
+        """Finish callbacks left unfinished (a crash) or waiting for their order."""
+        self.projection.catch_up()
+        results = []
+        for stale_item in list(self.projection.unfinished_inbox()):
+            if order_id is not None and stale_item.order_id not in (None, order_id):
+                continue
+            item = self._reload_item(stale_item)
+            if item.finished:
+                continue
+            if item.status == "deferred" and item.order_id and self._get(item.order_id) is None:
+                continue
+            results.append(self._process(item))
+        return results
+
+    def rejected_callbacks(self) -> list[InboxItem]:
+        """Callbacks that were kept but not applied, with their reasons."""
+        self.projection.catch_up()
+        return [item for item in self.projection.inbox.values() if item.status == "rejected"]
+
+    # -- merchant requests ------------------------------------------------------------------
+
+    def capture(self, shop_id: int, order_number: str) -> OrderView:
+        return self._request(shop_id, order_number, Order.request_capture, "capture", None)
+
+    def cancel(self, shop_id: int, order_number: str) -> OrderView:
+        return self._request(shop_id, order_number, Order.request_cancel, "cancel", None)
+
+    def refund(self, shop_id: int, order_number: str, amount: Money) -> OrderView:
+        return self._request(
+            shop_id, order_number, lambda o: o.request_refund(amount), "refund", amount
+        )
+
+    def _request(
+        self,
+        shop_id: int,
+        order_number: str,
+        record: Callable[[Order], None],
+        operation: str,
+        amount: Money | None,
+    ) -> OrderView:
+        """Record the request, call the provider; its callback or a poll confirms."""
+        oid = self._require(shop_id, order_number).id
+        self._change(oid, record)
+        if self.provider is not None:
+            try:
+                self._call_provider(operation, shop_id, order_number, amount)
+            except ProviderError as error:
+                if not error.ambiguous:
+                    reason = str(error)
+                    self._change(oid, lambda o: o.decline_request(reason))
+                    raise
+                log.warning("%s %s: outcome unknown (%s)", operation, order_number, error)
+        return self.view(shop_id, order_number)
+
+    def _call_provider(
+        self, operation: str, shop_id: int, order_number: str, amount: Money | None
+    ) -> None:
+        assert self.provider is not None
+        if operation == "capture":
+            self.provider.capture(shop_id, order_number)
+        elif operation == "cancel":
+            self.provider.cancel(shop_id, order_number)
+        else:
+            assert amount is not None
+            self.provider.refund(shop_id, order_number, amount)
+
+    # -- periodic jobs ----------------------------------------------------------------------
+
+    def reconcile(self, *, older_than: timedelta = timedelta(minutes=5)) -> dict[str, int]:
+        """Poll the provider for unfinished orders quiet for ``older_than``; apply what it says."""
+        if self.provider is None:
+            raise RuntimeError("reconcile needs a provider")
+        self.projection.catch_up()
+        cutoff = self.clock() - older_than
+        counts: dict[str, int] = {}
+        for order in list(self.projection.orders.values()):
+            if order.is_final or order.modified_on > cutoff:
+                continue
+            outcome = self._reconcile_one(order)
+            counts[outcome] = counts.get(outcome, 0) + 1
+        return counts
+
+    def _reconcile_one(self, order: Order) -> str:
+        assert self.provider is not None
+        try:
+            snapshot = self.provider.order_details(order.shop_id, order.order_number)
+        except OrderNotFound:
+            if order.state == "created":  # the provider never got it: create it now
+                self._create_with_provider(order, None)
+                return "created"
+            return "missing"
+        except ProviderError as error:
+            log.warning("reconcile %s: %s", order.order_number, error)
+            return "unreachable"
+        try:
+            return self._change_with(order.id, snapshot)
+        except SnapshotRejected as error:
+            log.warning("reconcile %s: %s", order.order_number, error.reason)
+            return "rejected"
+
+    def _change_with(self, oid: UUID, snapshot: OrderSnapshot) -> str:
+        outcome = "duplicate"
+
+        def apply(order: Order) -> None:
+            nonlocal outcome
+            outcome = apply_snapshot(order, snapshot).outcome.value
+
+        self._change(oid, apply)
+        return outcome
+
+    def expire(self) -> dict[str, int]:
+        """Expire orders past their time limit, after asking the provider what it knows."""
+        now = self.clock()
+        self.projection.catch_up()
+        counts: dict[str, int] = {}
+        for order in list(self.projection.orders.values()):
+            if order.time_limit is None or order.time_limit >= now:
+                continue
+            if order.state not in {"created", "in_progress"}:
+                continue
+            if self.provider is not None and order.state == "in_progress":
+                outcome = self._reconcile_one(order)
+                if outcome == "applied":
+                    counts["moved on"] = counts.get("moved on", 0) + 1
+                    continue
+            self._change(order.id, lambda o: _expire_if_due(o, now, self.expiry_status))
+            counts["expired"] = counts.get("expired", 0) + 1
+        return counts
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def view(self, shop_id: int, order_number: str) -> OrderView:
+        return OrderView.of(self._require(shop_id, order_number))
+
+    def history(self, shop_id: int, order_number: str) -> list[Any]:
+        """The order's stored events, oldest first."""
+        return list(self.events.get(self._require(shop_id, order_number).id))
+
+    def orders_by_state(self, *, rebuild: bool = False) -> list[StateTotal]:
+        if rebuild:
+            self.projection.rebuild()
+        else:
+            self.projection.catch_up()
+        return self.projection.by_state()
+
+    def replay_verify(self) -> ReplayReport:
+        """Rebuild every order from its stored events and check the engine's invariants."""
+        self.projection.catch_up()
+        started = time.perf_counter()
+        failures: list[str] = []
+        events = 0
+        for oid, known in self.projection.orders.items():
+            stored = list(self.events.get(oid))
+            events += len(stored)
+            try:
+                rebuilt: Order | None = project_order(None, stored)
+            except CommandRefused as error:
+                failures.append(f"{known.order_number}: illegal history: {error}")
+                continue
+            failures.extend(_check_invariants(rebuilt, known, len(stored)))
+        elapsed = time.perf_counter() - started
+        return ReplayReport(len(self.projection.orders), events, elapsed, tuple(failures))
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def _get(self, oid: UUID) -> Order | None:
+        try:
+            order: Order = self.repository.get(oid, projector_func=project_order)
+        except AggregateNotFoundError:
+            return None
+        return order
+
+    def _find(self, shop_id: int, order_number: str) -> Order | None:
+        return self._get(order_id(shop_id, order_number))
+
+    def _require(self, shop_id: int, order_number: str) -> Order:
+        order = self._find(shop_id, order_number)
+        if order is None:
+            raise LookupError(f"no order {order_number} in shop {shop_id}")
+        return order
+
+    def _change(self, oid: UUID, command: Callable[[Order], None]) -> Order:
+        """Load, run the command, save; on a concurrent write, reload and run it again."""
+        for _ in range(SAVE_ATTEMPTS):
+            order = self._get(oid)
+            if order is None:
+                raise LookupError(f"no order {oid}")
+            command(order)
+            try:
+                self.save(order)
+            except IntegrityError:
+                continue
+            return order
+        raise RuntimeError(f"order {oid}: gave up after {SAVE_ATTEMPTS} concurrent writes")
+
+
+def _issue_once(order: Order, link: str) -> None:
+    if order.state == "created":
+        order.issue_payment_link(link)
+
+
+def _expire_if_due(order: Order, now: datetime, ends_in: Literal["cancelled", "failed"]) -> None:
+    if order.state in {"created", "in_progress"}:
+        order.expire(now, ends_in=ends_in)
+
+
+def _check_invariants(rebuilt: Order | None, known: Order, count: int) -> list[str]:
+    name = known.order_number
+    if rebuilt is None:
+        return [f"{name}: no events"]
+    problems = []
+    if rebuilt.version != count:
+        problems.append(f"{name}: versions not contiguous ({rebuilt.version} for {count})")
+    zero = Money(0, rebuilt.currency)
+    if not zero <= rebuilt.refunded <= rebuilt.captured <= rebuilt.authorized <= rebuilt.amount:
+        problems.append(f"{name}: money not conserved")
+    if (rebuilt.state, rebuilt.version) != (known.state, known.version):
+        problems.append(f"{name}: replay gives {rebuilt.state}, the read model {known.state}")
+    return problems

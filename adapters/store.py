@@ -1,0 +1,82 @@
+"""Where events are kept, chosen by one setting: a URL or a path.
+
+- ``memory``: in-process, for tests;
+- a file path, or ``sqlite:///path/to/orders.db``: the embedded default (WAL journal);
+- ``postgresql://user[:password]@host[:port]/dbname[?schema=name]``: several processes or
+  machines sharing one store.
+
+The setting becomes eventsourcing's environment for the application; no other code changes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlparse
+
+from orderstate.engine.errors import OrderstateError
+
+__all__ = ["DEFAULT_STORE", "StoreError", "describe", "store_env"]
+
+DEFAULT_STORE = "orderstate.db"
+
+
+class StoreError(OrderstateError, ValueError):
+    """The store setting cannot be understood."""
+
+
+def store_env(store: str) -> dict[str, str]:
+    """eventsourcing's environment variables for ``store``."""
+    if not store:
+        raise StoreError("the store setting is empty")
+    if store in {"memory", "memory://", ":memory:"}:
+        return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+    if store.startswith(("postgresql://", "postgres://")):
+        return _postgres_env(store)
+    if store.startswith("sqlite:///"):
+        return _sqlite_env(store.removeprefix("sqlite://"))  # sqlite:///abs/path -> /abs/path
+    if "://" in store:
+        raise StoreError(f"unknown store {store!r}: use a path, sqlite:///…, postgresql://…")
+    return _sqlite_env(store)
+
+
+def _sqlite_env(path: str) -> dict[str, str]:
+    if not path:
+        raise StoreError("a SQLite store needs a file path")
+    parent = Path(path).expanduser().resolve().parent
+    if not parent.is_dir():
+        raise StoreError(f"no directory {parent} for the SQLite file")
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": str(Path(path).expanduser()),
+        "SQLITE_LOCK_TIMEOUT": "10",
+    }
+
+
+def _postgres_env(url: str) -> dict[str, str]:
+    parts = urlparse(url)
+    dbname = parts.path.lstrip("/")
+    if not parts.hostname or not dbname:
+        raise StoreError(f"a PostgreSQL URL needs a host and a database name: {url!r}")
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": unquote(dbname),
+        "POSTGRES_HOST": parts.hostname,
+        "POSTGRES_PORT": str(parts.port or 5432),
+        "POSTGRES_USER": unquote(parts.username or "postgres"),
+        "POSTGRES_PASSWORD": unquote(parts.password or ""),
+        "POSTGRES_CONNECT_TIMEOUT": "5",
+        "POSTGRES_POOL_SIZE": "5",
+    }
+    schema = parse_qs(parts.query).get("schema")
+    if schema:
+        env["POSTGRES_SCHEMA"] = schema[0]
+    return env
+
+
+def describe(store: str) -> str:
+    """The store without its password, for logs and error messages."""
+    if store.startswith(("postgresql://", "postgres://")):
+        parts = urlparse(store)
+        if parts.password:
+            return store.replace(f":{parts.password}@", ":***@")
+    return store
