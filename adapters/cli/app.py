@@ -1,0 +1,347 @@
+"""The ``orderstate`` command (typer + rich).
+
+Every command reads its store from one setting (``--db``, default a SQLite file in the working
+directory; a ``postgresql://`` URL works the same). Errors print one line on stderr and exit
+non-zero; ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+
+from orderstate.adapters.service import OrderService
+from orderstate.adapters.store import DEFAULT_STORE
+from orderstate.adapters.vertex.client import STAGE_BASE_URL
+from orderstate.adapters.vertex.signatures import sign
+from orderstate.engine import LIFECYCLE, Money, OrderstateError
+from orderstate.engine.diagram import to_dot, to_mermaid
+
+from . import render
+from .settings import Settings, parse_order_ref, parse_shops
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="orderstate",
+    help="The payment life cycle of online orders as an event-sourced state machine.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+T = TypeVar("T")
+
+
+class Context:
+    settings = Settings()
+
+
+@app.callback()
+def configure(
+    db: Annotated[str, typer.Option(envvar="ORDERSTATE_DB", help="Store: SQLite path or URL")] = (
+        DEFAULT_STORE
+    ),
+    vertex_url: Annotated[str, typer.Option(envvar="ORDERSTATE_VERTEX_URL")] = STAGE_BASE_URL,
+    vertex_token: Annotated[
+        str | None, typer.Option(envvar="ORDERSTATE_VERTEX_TOKEN", help="Api-Access-Token")
+    ] = None,
+    shops: Annotated[
+        str | None,
+        typer.Option(envvar="ORDERSTATE_SHOPS", help="Callback secrets: 115:secret,116:other"),
+    ] = None,
+    webhook_url: Annotated[
+        str | None, typer.Option(envvar="ORDERSTATE_WEBHOOK_URL", help="Sent as webhookUrl")
+    ] = None,
+    debug: Annotated[bool, typer.Option(help="Show tracebacks")] = False,
+) -> None:
+    """Shared settings; see ``orderstate COMMAND --help`` for each command."""
+    Context.settings = Settings(
+        db=db,
+        vertex_url=vertex_url,
+        vertex_token=vertex_token,
+        shops=_guard(lambda: parse_shops(shops)),
+        webhook_url=webhook_url,
+        debug=debug,
+    )
+    logging.basicConfig(level=logging.INFO if debug else logging.WARNING, stream=sys.stderr)
+
+
+def _guard(action: Callable[[], T]) -> T:
+    """Run ``action``; turn the errors a user can cause into one line and exit code 1."""
+    try:
+        return action()
+    except (OrderstateError, LookupError, ValueError, OSError) as error:
+        if Context.settings.debug:
+            raise
+        err.print(f"error: {error}", markup=False, highlight=False)
+        raise typer.Exit(1) from None
+
+
+def _service(*, with_provider: bool = False) -> OrderService:
+    return _guard(lambda: Context.settings.service(with_provider=with_provider))
+
+
+@contextmanager
+def _opened(*, with_provider: bool = False) -> Iterator[OrderService]:
+    """The configured service, closed (pools, files) when the command ends."""
+    service = _service(with_provider=with_provider)
+    try:
+        yield service
+    finally:
+        service.close()
+
+
+def _fail(message: str) -> NoReturn:
+    err.print(f"error: {message}", markup=False, highlight=False)
+    raise typer.Exit(1)
+
+
+# -- merchant actions ---------------------------------------------------------------------
+
+
+@app.command()
+def place(
+    order: Annotated[str, typer.Argument(help="SHOP_ID/ORDER_NUMBER")],
+    amount: Annotated[str, typer.Argument(help='Decimal string, e.g. "56.99"')],
+    currency: Annotated[str, typer.Argument(help="ISO 4217 code or crypto symbol")],
+    two_stage: Annotated[bool, typer.Option(help="autoCapture=false")] = False,
+    email: Annotated[str | None, typer.Option(help="Customer email (provider confirms)")] = None,
+    time_limit: Annotated[str | None, typer.Option(help="ISO-8601 deadline, with offset")] = None,
+) -> None:
+    """Record an order and create it with the provider."""
+    from orderstate.adapters.vertex.client import Customer
+
+    shop_id, number = _guard(lambda: parse_order_ref(order))
+    money = _guard(lambda: Money.parse(amount, currency))
+    deadline = _guard(lambda: datetime.fromisoformat(time_limit)) if time_limit else None
+    customer = Customer(first_name="-", last_name="-", email=email) if email else None
+    with _opened(with_provider=True) as service:
+        view = _guard(
+            lambda: service.place(
+                shop_id=shop_id,
+                order_number=number,
+                amount=money,
+                auto_capture=not two_stage,
+                time_limit=deadline,
+                customer=customer,
+            )
+        )
+        out.print(render.view_table(view))
+
+
+def _request(order: str, action: Callable[[OrderService, int, str], Any]) -> None:
+    shop_id, number = _guard(lambda: parse_order_ref(order))
+    with _opened(with_provider=True) as service:
+        view = _guard(lambda: action(service, shop_id, number))
+        out.print(render.view_table(view))
+
+
+@app.command()
+def capture(order: Annotated[str, typer.Argument(help="SHOP_ID/ORDER_NUMBER")]) -> None:
+    """Ask the provider to capture a two-stage order (its callback confirms)."""
+    _request(order, lambda s, shop, number: s.capture(shop, number))
+
+
+@app.command()
+def cancel(order: Annotated[str, typer.Argument(help="SHOP_ID/ORDER_NUMBER")]) -> None:
+    """Ask the provider to cancel (void) an order."""
+    _request(order, lambda s, shop, number: s.cancel(shop, number))
+
+
+@app.command()
+def refund(
+    order: Annotated[str, typer.Argument(help="SHOP_ID/ORDER_NUMBER")],
+    amount: Annotated[str, typer.Argument(help='Decimal string, e.g. "10.00"')],
+) -> None:
+    """Ask the provider to refund part or all of a settled order."""
+
+    def act(service: OrderService, shop: int, number: str) -> Any:
+        money = Money.parse(amount, service.view(shop, number).amount.currency)
+        return service.refund(shop, number, money)
+
+    _request(order, act)
+
+
+# -- callbacks ----------------------------------------------------------------------------
+
+
+def _callback_files(source: Path) -> Iterator[tuple[str, bytes]]:
+    if source.is_dir():
+        for path in sorted(source.glob("*.json")):
+            yield path.name, path.read_bytes()
+        return
+    for number, line in enumerate(source.read_bytes().splitlines(), start=1):
+        if line.strip():
+            yield f"{source.name}:{number}", line
+
+
+@app.command()
+def ingest(
+    source: Annotated[Path, typer.Argument(help="A JSONL file, or a directory of .json files")],
+    shop: Annotated[int, typer.Option(help="The shop the callbacks came to")],
+    signed: Annotated[
+        bool,
+        typer.Option(
+            help="Lines are {'body': '<raw>', 'headers': {...}} as received; otherwise each "
+            "line is a bare body you vouch for, signed here with the shop's secret"
+        ),
+    ] = False,
+) -> None:
+    """Apply callback bodies as if they had arrived over HTTP; one outcome line each."""
+    if not source.exists():
+        _fail(f"no such file or directory: {source}")
+    secrets = [secret for shop_id, secret in Context.settings.shops if shop_id == shop]
+    if not signed and not secrets:
+        _fail(f"no callback secret for shop {shop}: set --shops {shop}:SECRET")
+    failures = 0
+    with _opened() as service:
+        for name, raw in _callback_files(source):
+            body, headers = _as_received(raw, signed, secrets)
+            result = service.handle_callback(shop, body, headers)
+            reason = f": {result.reason}" if result.reason else ""
+            out.print(f"{name} {result.order_number or '-'} {result.outcome}{reason}", markup=False)
+            failures += result.outcome in {"rejected", "unauthenticated", "malformed"}
+    if failures:
+        raise typer.Exit(2)
+
+
+def _as_received(
+    raw: bytes, signed: bool, secrets: list[str]
+) -> tuple[bytes, list[tuple[str, str]]]:
+    if not signed:
+        return raw, [("api-notification-sign", sign(raw, secrets[0]))]
+    try:
+        envelope = json.loads(raw)
+        body = envelope["body"].encode("utf-8")
+        headers = [(str(k), str(v)) for k, v in envelope.get("headers", {}).items()]
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return raw, []  # kept and reported as unauthenticated, like an unsigned HTTP request
+    return body, headers
+
+
+# -- reading ------------------------------------------------------------------------------
+
+
+@app.command()
+def show(
+    order: Annotated[str, typer.Argument(help="SHOP_ID/ORDER_NUMBER")],
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
+) -> None:
+    """One order's current view."""
+    shop_id, number = _guard(lambda: parse_order_ref(order))
+    with _opened() as service:
+        view = _guard(lambda: service.view(shop_id, number))
+        if as_json:
+            render.print_json(out, render.view_json(view))
+        else:
+            out.print(render.view_table(view))
+
+
+@app.command()
+def history(
+    order: Annotated[str, typer.Argument(help="SHOP_ID/ORDER_NUMBER")],
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
+) -> None:
+    """One order's events, oldest first."""
+    shop_id, number = _guard(lambda: parse_order_ref(order))
+    with _opened() as service:
+        events = _guard(lambda: service.history(shop_id, number))
+        if as_json:
+            render.print_json(out, render.history_json(events))
+        else:
+            out.print(render.history_table(events, f"order {order}"))
+
+
+@app.command()
+def orders(
+    state: Annotated[str | None, typer.Option(help="Only this state")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
+) -> None:
+    """The read model: orders by state, with amounts per currency."""
+    if state is not None and state not in LIFECYCLE.states:
+        _fail(f"unknown state {state!r}; one of {', '.join(LIFECYCLE.states)}")
+    with _opened() as service:
+        rows = [r for r in service.orders_by_state() if state in (None, r.state)]
+        if as_json:
+            render.print_json(out, render.states_json(rows))
+        else:
+            out.print(render.states_table(rows))
+
+
+@app.command()
+def replay(
+    verify: Annotated[bool, typer.Option(help="Check the engine's invariants")] = True,
+) -> None:
+    """Rebuild every order from its events; non-zero exit on any failure."""
+    with _opened() as service:
+        with Progress(console=err, transient=True) as progress:
+            task = progress.add_task("replaying", total=None)
+            report = service.replay_verify()
+            progress.update(task, completed=report.orders, total=report.orders)
+        out.print(
+            f"replayed {report.orders} orders, {report.events} events "
+            f"in {report.seconds:.3f} s ({report.events_per_second:,.0f} events/s)"
+        )
+        for failure in report.failures:
+            err.print(f"FAIL {failure}", markup=False)
+        if verify and report.failures:
+            raise typer.Exit(1)
+
+
+# -- periodic jobs ------------------------------------------------------------------------
+
+
+@app.command()
+def reconcile(
+    older_than: Annotated[int, typer.Option(help="Minutes without change")] = 5,
+) -> None:
+    """Poll the provider for unfinished orders and apply what it says (cron-friendly)."""
+    with _opened(with_provider=True) as service:
+        counts = _guard(lambda: service.reconcile(older_than=timedelta(minutes=older_than)))
+        out.print(json.dumps(counts, sort_keys=True), markup=False)
+
+
+@app.command()
+def expire() -> None:
+    """Expire orders past their time limit, after asking the provider (cron-friendly)."""
+    with _opened(with_provider=True) as service:
+        counts = _guard(service.expire)
+        out.print(json.dumps(counts, sort_keys=True), markup=False)
+
+
+@app.command()
+def diagram(
+    fmt: Annotated[str, typer.Option("--format", help="mermaid, dot or svg")] = "mermaid",
+    output: Annotated[Path | None, typer.Option(help="Write here instead of stdout")] = None,
+) -> None:
+    """The life cycle, drawn from the spec."""
+    from orderstate.adapters.diagrams import SPINE, render_svg
+
+    renderers: dict[str, Callable[[], str]] = {
+        "mermaid": lambda: to_mermaid(LIFECYCLE),
+        "dot": lambda: to_dot(LIFECYCLE, spine=SPINE),
+        "svg": lambda: render_svg(to_dot(LIFECYCLE, spine=SPINE)),
+    }
+    if fmt not in renderers:
+        _fail(f"--format is one of {', '.join(renderers)}")
+    text = _guard(renderers[fmt])
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        _guard(lambda: output.write_text(text, encoding="utf-8"))
+
+
+def main() -> None:
+    """Entry point of the ``orderstate`` command."""
+    app()
