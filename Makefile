@@ -13,8 +13,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@
 
+# The main job: simulated checkouts through the simulator, the client and the webhook app,
+# on the embedded SQLite default (orderstate.db in this directory).
 demo: install
-	$(BIN)/python docs/examples/single_stage.py
+	$(BIN)/orderstate demo
 
 test: install graphviz postgres lint typecheck imports pytest
 

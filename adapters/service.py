@@ -406,6 +406,12 @@ class OrderService(Application[UUID]):
             counts[outcome] = counts.get(outcome, 0) + 1
         return counts
 
+    def refresh(self, shop_id: int, order_number: str) -> str:
+        """Poll the provider for one order now and apply what it says; returns the outcome."""
+        if self.provider is None:
+            raise RuntimeError("refresh needs a provider")
+        return self._reconcile_one(self._require(shop_id, order_number))
+
     def _reconcile_one(self, order: Order) -> str:
         assert self.provider is not None
         try:

@@ -33,9 +33,12 @@ def store_env(store: str) -> dict[str, str]:
     if store.startswith(("postgresql://", "postgres://")):
         return _postgres_env(store)
     if store.startswith("sqlite:///"):
-        return _sqlite_env(store.removeprefix("sqlite://"))  # sqlite:///abs/path -> /abs/path
+        path = store.removeprefix("sqlite://")  # sqlite:///abs/path -> /abs/path
+        return _sqlite_env("" if path == "/" else path)  # bare sqlite:/// names no file
     if "://" in store:
-        raise StoreError(f"unknown store {store!r}: use a path, sqlite:///…, postgresql://…")
+        raise StoreError(
+            f"unknown store {describe(store)!r}: use a path, sqlite:///…, postgresql://…"
+        )
     return _sqlite_env(store)
 
 
@@ -56,12 +59,16 @@ def _postgres_env(url: str) -> dict[str, str]:
     parts = urlparse(url)
     dbname = parts.path.lstrip("/")
     if not parts.hostname or not dbname:
-        raise StoreError(f"a PostgreSQL URL needs a host and a database name: {url!r}")
+        raise StoreError(f"a PostgreSQL URL needs a host and a database name: {describe(url)!r}")
+    try:
+        port = parts.port or 5432
+    except ValueError:  # urllib's own message would not say which setting is wrong
+        raise StoreError(f"a PostgreSQL URL needs a numeric port: {describe(url)!r}") from None
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "POSTGRES_DBNAME": unquote(dbname),
         "POSTGRES_HOST": parts.hostname,
-        "POSTGRES_PORT": str(parts.port or 5432),
+        "POSTGRES_PORT": str(port),
         "POSTGRES_USER": unquote(parts.username or "postgres"),
         "POSTGRES_PASSWORD": unquote(parts.password or ""),
         "POSTGRES_CONNECT_TIMEOUT": "5",
@@ -75,7 +82,7 @@ def _postgres_env(url: str) -> dict[str, str]:
 
 def describe(store: str) -> str:
     """The store without its password, for logs and error messages."""
-    if store.startswith(("postgresql://", "postgres://")):
+    if "://" in store:  # any URL: a mistyped scheme still carries a real password
         parts = urlparse(store)
         if parts.password:
             return store.replace(f":{parts.password}@", ":***@")

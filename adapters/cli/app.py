@@ -107,6 +107,54 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(1)
 
 
+# -- the main job -------------------------------------------------------------------------
+
+
+@app.command()
+def demo(
+    orders: Annotated[int, typer.Option(min=1, max=10_000, help="Checkouts to simulate")] = 200,
+    seed: Annotated[int, typer.Option(help="Seed of the outcome mix and the callback chaos")] = 7,
+) -> None:
+    """Simulated checkouts through the simulator, the client and the webhook app; then a check."""
+    from .demo import OUTCOME_MIX, run_demo
+
+    phases = {"checkout": "customers pay on the payment page", "merchant": "merchant actions"}
+    with Progress(console=out, transient=False) as progress:
+        tasks = {name: progress.add_task(label, total=orders) for name, label in phases.items()}
+        report = _guard(
+            lambda: run_demo(
+                orders=orders,
+                store=Context.settings.db,
+                seed=seed,
+                on_progress=lambda phase, done: progress.update(tasks[phase], completed=done),
+            )
+        )
+    mix = ", ".join(
+        f"{report.outcomes[name]} {name}" for name in OUTCOME_MIX if report.outcomes[name]
+    )
+    out.print(f"[bold]{report.orders} checkouts[/]: {mix}", highlight=False)
+    out.print(render.states_table(report.by_state, f"orders by state in {Context.settings.db}"))
+    out.print(
+        f"{report.orders} orders and {report.callbacks} callbacks (duplicated, reordered, "
+        f"some dropped) in {report.seconds:.1f} s: {report.orders / report.seconds:.1f} "
+        f"orders/s; reconciliation polled {sum(report.reconciled.values())} orders "
+        f"({', '.join(f'{v} {k}' for k, v in sorted(report.reconciled.items())) or 'none'})",
+        highlight=False,
+    )
+    replay = report.replay
+    out.print(
+        f"replay check: {replay.orders} orders, {replay.events} events rebuilt from the store "
+        f"({replay.events_per_second:,.0f} events/s): "
+        + ("[green]all equal their live state[/]" if not replay.failures else "[red]FAILED[/]"),
+        highlight=False,
+    )
+    for problem in [*replay.failures, *report.disagreements]:
+        err.print(f"disagreement: {problem}", markup=False)
+    if not report.ok:
+        raise typer.Exit(1)
+    out.print("[green]every order agrees with the provider[/]", highlight=False)
+
+
 # -- merchant actions ---------------------------------------------------------------------
 
 

@@ -8,44 +8,15 @@ To run the simulator in the foreground instead: ``uvicorn.run(sim.app, host=...,
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from types import TracebackType
-
-import uvicorn
+from orderstate.adapters.loopback import RunningServer, bind, serve_app
 
 from .gateway import SimulatedGateway
 
 __all__ = ["RunningSimulator", "serve"]
 
 
-class RunningSimulator:
-    """A simulator listening on ``base_url`` until ``stop()``."""
-
-    def __init__(self, server: uvicorn.Server, thread: threading.Thread, base_url: str) -> None:
-        self._server = server
-        self._thread = thread
-        self.base_url = base_url
-
-    def stop(self, *, timeout: float = 5.0) -> None:
-        """Ask uvicorn to exit and wait for its thread (at most ``timeout`` seconds)."""
-        self._server.should_exit = True
-        self._thread.join(timeout)
-        if self._thread.is_alive():
-            self._server.force_exit = True
-            self._thread.join(timeout)
-
-    def __enter__(self) -> RunningSimulator:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
+RunningSimulator = RunningServer
+"""A simulator listening on ``base_url`` until ``stop()``."""
 
 
 def serve(
@@ -55,28 +26,9 @@ def serve(
     port: int = 0,
     startup_timeout: float = 5.0,
     set_public_base_url: bool = True,
-) -> RunningSimulator:
+) -> RunningServer:
     """Start ``sim.app`` under uvicorn in a thread; ``port=0`` picks a free port."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    bound_port = sock.getsockname()[1]
-    base_url = f"http://{host}:{bound_port}"
+    sock = bind(host, port)
     if set_public_base_url:
-        sim.public_base_url = base_url
-    # log_config=None: leave the host application's logging configuration alone.
-    config = uvicorn.Config(sim.app, lifespan="off", log_config=None, access_log=False)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(
-        target=server.run, kwargs={"sockets": [sock]}, name=f"vertex-sim-{bound_port}", daemon=True
-    )
-    thread.start()
-    deadline = time.monotonic() + startup_timeout
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            server.should_exit = True
-            thread.join(startup_timeout)
-            sock.close()
-            raise RuntimeError(f"the simulator did not start on {base_url}")
-        time.sleep(0.01)
-    return RunningSimulator(server, thread, base_url)
+        sim.public_base_url = f"http://{host}:{sock.getsockname()[1]}"
+    return serve_app(sim.app, sock=sock, startup_timeout=startup_timeout, name="vertex-sim")

@@ -1,0 +1,244 @@
+"""``orderstate demo``: hundreds of simulated checkouts through the real pieces, then a check.
+
+The Vertex simulator and the webhook app both listen on loopback. Every order goes through the
+real client (``POST /order``), the hosted payment page (an HTTP form post), the merchant's
+actions (capture, void, refund, review decisions, reject) and signed callbacks that the
+simulator duplicates, reorders and drops. Reconciliation then repairs what was dropped, and the
+run is checked: every order's state must match the provider's view, and every order rebuilt
+from its stored events must pass the engine's invariants.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlparse
+
+import httpx
+
+from orderstate.adapters.loopback import serve_app
+from orderstate.adapters.readmodel import StateTotal
+from orderstate.adapters.service import OrderService, OrderView, ReplayReport, Shop
+from orderstate.adapters.vertex.client import Customer, VertexClient, VertexConfig
+from orderstate.adapters.vertex.simulator import (
+    API_PREFIX,
+    CallbackChaos,
+    SimShop,
+    SimulatedGateway,
+    serve,
+)
+from orderstate.adapters.vertex.translate import provider_view
+from orderstate.adapters.webhook import create_app
+from orderstate.engine import Money
+
+__all__ = ["OUTCOME_MIX", "DemoReport", "run_demo"]
+
+SHOP, TOKEN, SECRET = 115, "demo-token-115", "demo-secret-115"
+CURRENCIES = (("PHP", "56.99"), ("BRL", "120.50"), ("CLP", "15000"), ("EUR", "19.99"))
+
+# Each checkout's story, with its weight in the mix.
+OUTCOME_MIX: dict[str, int] = {
+    "paid": 30,
+    "two_stage_captured": 8,
+    "two_stage_voided": 5,
+    "partially_refunded": 8,
+    "fully_refunded": 5,
+    "review_accepted": 5,
+    "review_declined": 3,
+    "declined": 8,
+    "expired": 6,
+    "rejected": 3,
+    "amount_mismatch": 3,
+}
+
+
+@dataclass
+class DemoReport:
+    """What the demo did and what it found."""
+
+    orders: int
+    seconds: float
+    outcomes: Counter[str]
+    by_state: list[StateTotal]
+    replay: ReplayReport
+    callbacks: int
+    reconciled: dict[str, int]
+    disagreements: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.disagreements and not self.replay.failures
+
+
+@dataclass
+class _Checkout:
+    number: str
+    outcome: str
+    amount: Money
+    session: str = ""
+
+
+def run_demo(
+    *, orders: int, store: str, seed: int = 7, on_progress: Callable[[str, int], None] | None = None
+) -> DemoReport:
+    """Run ``orders`` checkouts against the simulator on loopback; ``on_progress(phase, n)``."""
+    progress = on_progress or (lambda phase, done: None)
+    rng = random.Random(seed)
+    started = time.perf_counter()
+    sim = SimulatedGateway(
+        shops=(SimShop(SHOP, (TOKEN,), SECRET),),
+        seed=seed,
+        start=datetime.now(UTC).replace(microsecond=0),
+        clearing_delay=timedelta(days=1),
+        chaos=CallbackChaos(drop=0.05, duplicate=0.15, reorder=0.15),
+        sender=httpx.Client(timeout=10.0),
+        notify_payment_changes=True,  # a callback when a two-stage payment is authorized
+    )
+    with serve(sim) as provider_site:
+        client = VertexClient(
+            VertexConfig(token=TOKEN, base_url=provider_site.base_url + API_PREFIX)
+        )
+        service = OrderService(store=store, provider=client, clock=sim.clock.now)
+        with serve_app(create_app(service), lifespan="on", name="webhook") as webhook:
+            service.shops[SHOP] = Shop((SECRET,), f"{webhook.base_url}/callbacks/vertex/{SHOP}")
+            checkouts = _plan(orders, rng)
+            with httpx.Client(base_url=provider_site.base_url, timeout=10.0) as page:
+                _checkout(service, sim, page, checkouts, progress)
+            _merchant_actions(service, client, sim, checkouts, progress)
+            reconciled = _settle(service, sim)
+            report = _check(service, sim, checkouts, reconciled, started)
+        client.close()
+        service.close()
+        if isinstance(sim.sender, httpx.Client):
+            sim.sender.close()
+    return report
+
+
+def _plan(orders: int, rng: random.Random) -> list[_Checkout]:
+    run = datetime.now(UTC).strftime("%Y%m%d%H%M%S") + f"-{rng.randrange(10**6):06d}"
+    outcomes = rng.choices(list(OUTCOME_MIX), weights=list(OUTCOME_MIX.values()), k=orders)
+    checkouts = []
+    for n, outcome in enumerate(outcomes):
+        currency, amount = CURRENCIES[n % len(CURRENCIES)]
+        checkouts.append(_Checkout(f"demo-{run}-{n:05d}", outcome, Money.parse(amount, currency)))
+    return checkouts
+
+
+def _checkout(
+    service: OrderService,
+    sim: SimulatedGateway,
+    page: httpx.Client,
+    checkouts: list[_Checkout],
+    progress: Callable[[str, int], None],
+) -> None:
+    """Place every order, then the customer acts on the hosted payment page."""
+    for done, checkout in enumerate(checkouts, start=1):
+        if checkout.outcome.startswith("review"):
+            sim.review_orders.add(checkout.number)
+        view = service.place(
+            shop_id=SHOP,
+            order_number=checkout.number,
+            amount=checkout.amount,
+            auto_capture=not checkout.outcome.startswith("two_stage"),
+            time_limit=sim.clock.now() + timedelta(hours=2),
+            customer=_customer(done),
+        )
+        if view.payment_link is None:
+            raise RuntimeError(f"{checkout.number}: no payment link ({view.state})")
+        checkout.session = parse_qs(urlparse(view.payment_link).query)["session-id"][0]
+        _customer_acts(page, checkout)
+        progress("checkout", done)
+
+
+def _customer(n: int) -> Customer:
+    email = f"customer{n}@example.com" if n % 3 else None  # a third leave no email
+    return Customer(first_name="Ana", last_name=f"Cruz {n}", email=email)
+
+
+def _customer_acts(page: httpx.Client, checkout: _Checkout) -> None:
+    if checkout.outcome in {"expired", "rejected"}:
+        return  # abandoned on the page; the deadline or the merchant ends it
+    action = "decline" if checkout.outcome == "declined" else "pay"
+    data = {}
+    if checkout.outcome == "amount_mismatch":
+        data["amount"] = (checkout.amount - Money(1, checkout.amount.currency)).format_amount()
+    page.post(f"/payment/{checkout.session}/{action}", data=data).raise_for_status()
+
+
+def _merchant_actions(
+    service: OrderService,
+    client: VertexClient,
+    sim: SimulatedGateway,
+    checkouts: list[_Checkout],
+    progress: Callable[[str, int], None],
+) -> None:
+    """The back office: capture or void, review decisions, rejects; then clearing; refunds."""
+    for done, checkout in enumerate(checkouts, start=1):
+        number, outcome = checkout.number, checkout.outcome
+        if outcome.startswith("two_stage"):
+            _up_to_date(service, number, "authorized")
+        if outcome == "two_stage_captured":
+            service.capture(SHOP, number)
+        elif outcome == "two_stage_voided":
+            service.cancel(SHOP, number)
+        elif outcome.startswith("review"):
+            client.review_decision(SHOP, number, outcome == "review_accepted")
+        elif outcome == "rejected":
+            client.reject(SHOP, number)
+        progress("merchant", done)
+    sim.advance(timedelta(days=1, hours=3))  # clearing ends, deadlines pass
+    for checkout in checkouts:
+        if checkout.outcome in {"partially_refunded", "fully_refunded"}:
+            whole = checkout.outcome == "fully_refunded"
+            view = _up_to_date(service, checkout.number, "completed")
+            half = Money(view.captured.minor // 2, view.captured.currency)
+            service.refund(SHOP, checkout.number, view.captured if whole else half)
+    sim.advance(timedelta(minutes=5))
+
+
+def _up_to_date(service: OrderService, number: str, expected: str) -> OrderView:
+    """The order's view, polled from the provider first if a dropped callback left it behind."""
+    view = service.view(SHOP, number)
+    if view.state != expected:
+        service.refresh(SHOP, number)
+        view = service.view(SHOP, number)
+    return view
+
+
+def _settle(service: OrderService, sim: SimulatedGateway) -> dict[str, int]:
+    """Expire what is due, then poll the provider for everything a dropped callback left."""
+    service.expire()
+    sim.advance(timedelta(minutes=1))
+    return service.reconcile(older_than=timedelta(0))
+
+
+def _check(
+    service: OrderService,
+    sim: SimulatedGateway,
+    checkouts: list[_Checkout],
+    reconciled: dict[str, int],
+    started: float,
+) -> DemoReport:
+    disagreements = []
+    for checkout in checkouts:
+        local = service.view(SHOP, checkout.number)
+        remote = provider_view(sim.order(checkout.number, shop_id=SHOP))
+        if (local.state, local.refunded) != (remote.state, remote.refunded):
+            disagreements.append(
+                f"{checkout.number} ({checkout.outcome}): local {local.state} "
+                f"{local.refunded}, provider {remote.state} {remote.refunded}"
+            )
+    return DemoReport(
+        orders=len(checkouts),
+        seconds=time.perf_counter() - started,
+        outcomes=Counter(c.outcome for c in checkouts),
+        by_state=service.orders_by_state(),
+        replay=service.replay_verify(),
+        callbacks=len(sim.outbox),
+        reconciled=reconciled,
+        disagreements=disagreements,
+    )
