@@ -390,6 +390,64 @@ def diagram(
         _guard(lambda: output.write_text(text, encoding="utf-8"))
 
 
+@app.command("serve")
+def serve_webhooks(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port of the webhook app")] = 8080,
+    simulator: Annotated[
+        bool, typer.Option(help="Also serve the Vertex simulator (sandbox) on the next port")
+    ] = False,
+) -> None:
+    """Serve the webhook app under uvicorn (POST /callbacks/vertex/{shop_id}, GET /healthz)."""
+    import uvicorn
+
+    from orderstate.adapters.webhook import create_app
+
+    settings = Context.settings
+    running = None
+    if simulator:
+        running, settings = _start_simulator(settings, host, port)
+    if not settings.shops:
+        _fail("no callback secrets: set --shops 115:SECRET (every callback would be refused)")
+    service = _guard(lambda: settings.service(with_provider=settings.vertex_token is not None))
+    try:
+        uvicorn.run(create_app(service), host=host, port=port, log_level="info")
+    finally:
+        service.close()
+        if running is not None:
+            running.stop()
+
+
+def _start_simulator(settings: Settings, host: str, port: int) -> tuple[Any, Settings]:
+    """The sandbox provider on ``port + 1``, sending callbacks to the webhook app on ``port``."""
+    from dataclasses import replace
+
+    import httpx
+
+    from orderstate.adapters.vertex.simulator import API_PREFIX, SimShop, SimulatedGateway, serve
+
+    shops = settings.shops or ((115, "sim-secret-115"),)
+    sim = SimulatedGateway(
+        shops=tuple(SimShop(shop, (f"sim-token-{shop}",), secret) for shop, secret in shops),
+        sender=httpx.Client(timeout=10.0),
+    )
+    running = serve(sim, host=host, port=port + 1)
+    out.print(
+        f"simulator: {running.base_url}{API_PREFIX} (tokens sim-token-SHOP); payment pages at "
+        f"{running.base_url}/payment",
+        highlight=False,
+    )
+    webhook = f"http://{host}:{port}/callbacks/vertex/{shops[0][0]}"
+    token = f"sim-token-{shops[0][0]}"
+    return running, replace(
+        settings,
+        shops=shops,
+        vertex_url=running.base_url + API_PREFIX,
+        vertex_token=token,
+        webhook_url=webhook,
+    )
+
+
 def main() -> None:
     """Entry point of the ``orderstate`` command."""
     app()
