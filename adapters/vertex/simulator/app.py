@@ -108,7 +108,9 @@ def _api_routes() -> list[BaseRoute]:
         route("/order/reject", "POST", "reject", "reject orders", _operation("reject")),
         route("/order/refund", "POST", "refund", "refund orders", _refund),
         route("/order/review/result", "POST", "review", "review orders", _review),
-        route("/order/{shopId}/{orderNumber}", "GET", "details", "view orders", _details),
+        # shopId is an integer: "/order/review/result" must not read as shop "review" (a GET there
+        # is a 405 with Allow: POST, not a 400 about a malformed shop id).
+        route("/order/{shopId:int}/{orderNumber}", "GET", "details", "view orders", _details),
     ]
 
 
@@ -291,17 +293,24 @@ def _error(refusal: ProviderError) -> Response:
 
 
 def _error_body(
-    status: int, title: str, detail: str | None, *, background: BackgroundTask | None = None
+    status: int,
+    title: str,
+    detail: str | None,
+    *,
+    background: BackgroundTask | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> Response:
     body = {"code": str(status), "title": title, "detail": detail}
-    return JSONResponse(body, status_code=status, background=background)
+    return JSONResponse(body, status_code=status, background=background, headers=headers)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     """Router 404/405 as error bodies, like every other failure."""
     status = exc.status_code if isinstance(exc, HTTPException) else 500
     detail = exc.detail if isinstance(exc, HTTPException) else None
-    return _error_body(status, "Not found" if status == 404 else "Request refused", detail)
+    headers = exc.headers if isinstance(exc, HTTPException) else None  # e.g. Allow on a 405
+    title = "Not found" if status == 404 else "Request refused"
+    return _error_body(status, title, detail, headers=headers)
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:

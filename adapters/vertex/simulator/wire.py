@@ -52,7 +52,8 @@ def read_body(raw: bytes) -> object:
         raise invalid("body", error.reason) from None
 
 
-def read_path_shop_id(text: str) -> int:
+def read_path_shop_id(value: str | int) -> int:
+    text = str(value)  # the details route already converts it (``{shopId:int}``)
     if not text.isascii() or not text.isdigit() or int(text) < 1:
         raise invalid("shopId", "must be a positive integer")
     return int(text)
