@@ -94,6 +94,8 @@ class View:
     status: OrderStatus
     active: bool
     """Whether any payment activity shows (an item in ``payments[]``)."""
+    voided: Money
+    """Charges the provider lists as ``cancelled``: a two-stage hold that was released."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +142,9 @@ def provider_view(snapshot: OrderSnapshot) -> View:
         paid=taken,
         status=snapshot.status,
         active=bool(snapshot.payments),
+        voided=_total(
+            tuple(p.amount for p in charges if p.status is PaymentStatus.CANCELLED), currency
+        ),
     )
 
 
@@ -179,7 +184,9 @@ STEPS: dict[str, Step] = {
     "SentToReview": lambda o, v, s: o.send_to_review(),
     "ReviewAccepted": lambda o, v, s: o.accept_review(),
     "ReviewDeclined": lambda o, v, s: o.decline_review("declined by the provider's review"),
-    "PaymentAuthorized": lambda o, v, s: o.authorize(v.authorized),
+    "PaymentAuthorized": lambda o, v, s: o.authorize(
+        v.voided if v.state == "cancelled" else v.authorized
+    ),
     "PaymentCaptured": lambda o, v, s: o.capture(v.captured),
     "ClearingStarted": lambda o, v, s: o.start_clearing(),
     "OrderSettled": lambda o, v, s: o.settle(),
@@ -203,6 +210,8 @@ def _matches(order: Order, view: View) -> bool:
         return order.refunded == view.refunded
     if view.state == "authorized":
         return order.authorized == view.authorized
+    if view.state == "cancelled" and not order.auto_capture and not view.voided.is_zero:
+        return order.authorized == view.voided  # a void: the hold is part of the history
     return True
 
 
