@@ -22,7 +22,7 @@ from rich.progress import Progress
 
 from orderstate.adapters.service import OrderService
 from orderstate.adapters.store import DEFAULT_STORE
-from orderstate.adapters.vertex.client import STAGE_BASE_URL
+from orderstate.adapters.vertex.client import STAGE_BASE_URL, VertexClient
 from orderstate.adapters.vertex.signatures import sign
 from orderstate.engine import LIFECYCLE, Money, OrderstateError
 from orderstate.engine.diagram import to_dot, to_mermaid
@@ -100,6 +100,8 @@ def _opened(*, with_provider: bool = False) -> Iterator[OrderService]:
         yield service
     finally:
         service.close()
+        if isinstance(service.provider, VertexClient):
+            service.provider.close()
 
 
 def _fail(message: str) -> NoReturn:
@@ -414,6 +416,8 @@ def serve_webhooks(
         uvicorn.run(create_app(service), host=host, port=port, log_level="info")
     finally:
         service.close()
+        if isinstance(service.provider, VertexClient):
+            service.provider.close()
         if running is not None:
             running.stop()
 
