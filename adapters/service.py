@@ -44,7 +44,9 @@ from .vertex.translate import apply_snapshot
 
 __all__ = [
     "CallbackResult",
+    "Listener",
     "OrderService",
+    "OrderUpdate",
     "OrderView",
     "Provider",
     "ReplayReport",
@@ -123,6 +125,19 @@ class OrderView:
 
 
 @dataclass(frozen=True)
+class OrderUpdate:
+    """What a listener hears: the order now, the events just saved (none for a duplicate or
+    stale callback), and where the change came from (callback, reconcile, command, expire)."""
+
+    view: OrderView
+    events: tuple[str, ...]
+    source: str
+
+
+Listener = Callable[[OrderUpdate], None]
+
+
+@dataclass(frozen=True)
 class ReplayReport:
     """``replay --verify``: how much was rebuilt, how fast, and what failed."""
 
@@ -157,10 +172,25 @@ class OrderService(Application[UUID]):
         self.clock = clock
         self.expiry_status = expiry_status
         self.body_limit = body_limit
+        self.listeners: list[Listener] = []
         self.projection = OrderProjection(
             lambda start, limit: list(self.recorder.select_notifications(start, limit)),
             self.mapper.to_domain_event,
         )
+
+    def subscribe(self, listener: Listener) -> None:
+        """Call ``listener`` after every saved change, and after every callback for a known
+        order (even one that changed nothing): the shop's side effects hang here.
+
+        Delivery to listeners is at least once: a listener that raises makes the callback's
+        HTTP answer fail, so the provider sends it again, and the listener sees it again.
+        """
+        self.listeners.append(listener)
+
+    def _tell_listeners(self, order: Order, events: tuple[str, ...], source: str) -> None:
+        update = OrderUpdate(OrderView.of(order), events, source)
+        for listener in self.listeners:
+            listener(update)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -277,6 +307,7 @@ class OrderService(Application[UUID]):
                 if item.finished:
                     return self._result(item, snapshot)
                 continue
+            self._tell_listeners(order, translation.events, "callback")
             return CallbackResult(
                 translation.outcome.value,
                 item.id,
@@ -437,7 +468,7 @@ class OrderService(Application[UUID]):
             nonlocal outcome
             outcome = apply_snapshot(order, snapshot).outcome.value
 
-        self._change(oid, apply)
+        self._change(oid, apply, "reconcile")
         return outcome
 
     def expire(self) -> dict[str, int]:
@@ -455,7 +486,7 @@ class OrderService(Application[UUID]):
                 if outcome == "applied":
                     counts["moved on"] = counts.get("moved on", 0) + 1
                     continue
-            self._change(order.id, lambda o: _expire_if_due(o, now, self.expiry_status))
+            self._change(order.id, lambda o: _expire_if_due(o, now, self.expiry_status), "expire")
             counts["expired"] = counts.get("expired", 0) + 1
         return counts
 
@@ -511,17 +542,22 @@ class OrderService(Application[UUID]):
             raise LookupError(f"no order {order_number} in shop {shop_id}")
         return order
 
-    def _change(self, oid: UUID, command: Callable[[Order], None]) -> Order:
+    def _change(
+        self, oid: UUID, command: Callable[[Order], None], source: str = "command"
+    ) -> Order:
         """Load, run the command, save; on a concurrent write, reload and run it again."""
         for _ in range(SAVE_ATTEMPTS):
             order = self._get(oid)
             if order is None:
                 raise LookupError(f"no order {oid}")
             command(order)
+            appended = tuple(type(event).__name__ for event in order.pending_events)
             try:
                 self.save(order)
             except IntegrityError:
                 continue
+            if appended:
+                self._tell_listeners(order, appended, source)
             return order
         raise RuntimeError(f"order {oid}: gave up after {SAVE_ATTEMPTS} concurrent writes")
 
