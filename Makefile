@@ -29,6 +29,7 @@ typecheck: install
 	mkdir -p .typecheck/orderstate
 	ln -sfn ../../engine .typecheck/orderstate/engine
 	ln -sfn ../../adapters .typecheck/orderstate/adapters
+	ln -sfn ../../testing .typecheck/orderstate/testing
 	$(BIN)/mypy
 
 imports: install

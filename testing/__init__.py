@@ -1,0 +1,1 @@
+"""A Hypothesis kit for property-testing your own payment integration against Vertex."""
