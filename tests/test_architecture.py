@@ -39,6 +39,8 @@ def test_the_contract_catches_an_engine_that_imports_sqlite3(tmp_path: Path) -> 
     probe = tmp_path / "probe"  # a namespace package, like orderstate
     (probe / "engine").mkdir(parents=True)
     (probe / "adapters").mkdir()
+    (probe / "testing").mkdir()
+    (probe / "testing" / "__init__.py").write_text("")
     (probe / "adapters" / "__init__.py").write_text("")
     (probe / "engine" / "__init__.py").write_text("import sqlite3\n")
     text = (ROOT / "pyproject.toml").read_text()
