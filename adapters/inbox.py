@@ -1,9 +1,11 @@
 """The callback inbox: every received callback, kept as an event-sourced item in the same store.
 
-A callback is recorded (raw body, headers, receive time) *before* it is verified or applied, and
-before the HTTP answer says 2xx. Applying it later records its outcome on the item in the same
-transaction as the order's new events, so a crash between the two can be repaired by looking
-for items that were received but never finished. Rejected callbacks stay, with their reason.
+A callback's raw body, headers and receive time are saved in the same transaction as what
+became of it (applied, duplicate, stale, rejected with a reason, or deferred until its order
+appears) and as the order's new events, before the HTTP answer says 2xx: nothing acknowledged
+is lost, and nothing is applied twice. If processing fails unexpectedly, the raw callback is
+saved on its own, unfinished; ``OrderService.process_inbox`` (run at start-up) finishes such
+items and the deferred ones whose order now exists.
 """
 
 from __future__ import annotations
@@ -88,11 +90,17 @@ class InboxItem(Aggregate):
 
     @classmethod
     def receive(
-        cls, *, shop_id: int, body: bytes, headers: list[tuple[str, str]], received_at: datetime
+        cls,
+        *,
+        shop_id: int,
+        body: bytes,
+        headers: list[tuple[str, str]],
+        received_at: datetime,
+        id: UUID | None = None,
     ) -> InboxItem:
         return cls._create(
             cls.CallbackReceived,
-            id=uuid4(),
+            id=id or uuid4(),
             shop_id=shop_id,
             body_b64=base64.b64encode(body).decode("ascii"),
             headers=[[name.lower(), value] for name, value in headers],

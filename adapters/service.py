@@ -16,11 +16,13 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any, Literal, Protocol
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.utils import get_topic
 
 from orderstate.engine import CommandRefused, Money, Order, order_id, project_order
 
@@ -56,6 +58,15 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 SAVE_ATTEMPTS = 8
+
+ORDER_TOPICS: tuple[str, ...] = tuple(
+    sorted(
+        get_topic(value)
+        for value in vars(Order).values()
+        if isinstance(value, type) and issubclass(value, Order.Event | Order.OrderPlaced)
+    )
+)
+"""The topics of every Order event, to read only order histories from the notification log."""
 
 
 class Provider(Protocol):
@@ -258,17 +269,33 @@ class OrderService(Application[UUID]):
     def handle_callback(
         self, shop_id: int, body: bytes, headers: Sequence[tuple[str, str]]
     ) -> CallbackResult:
-        """Keep the raw callback, then verify, read and apply it."""
-        item = InboxItem.receive(
-            shop_id=shop_id,
-            body=body[: self.body_limit + 1],
-            headers=list(headers),
-            received_at=self.clock(),
-        )
-        self.save(item)
-        return self._process(item)
+        """Keep the raw callback, verify, read and apply it: one transaction.
 
-    def _process(self, item: InboxItem) -> CallbackResult:
+        The received callback, its outcome and the order's new events are saved together, and
+        only then does the caller answer 2xx. If processing fails unexpectedly, the raw
+        callback is still saved, unprocessed, before the error propagates (start-up finishes
+        it); a crash before any commit means no 2xx was sent, so the provider sends it again.
+        """
+        received_at, item_id = self.clock(), uuid4()
+
+        def received() -> InboxItem:
+            return InboxItem.receive(
+                shop_id=shop_id,
+                body=body[: self.body_limit + 1],
+                headers=list(headers),
+                received_at=received_at,
+                id=item_id,
+            )
+
+        try:
+            return self._process(received)
+        except BaseException:
+            self._save_quietly(received())  # keep what arrived; the error still propagates
+            raise
+
+    def _process(self, fetch: Callable[[], InboxItem]) -> CallbackResult:
+        """Read and apply a callback; ``fetch`` gives its inbox item, fresh for every attempt."""
+        item = fetch()
         shop = self.shops.get(item.shop_id)
         try:
             callback = read_callback(
@@ -285,11 +312,17 @@ class OrderService(Application[UUID]):
             return self._finish_rejected(item, "too_large", str(error))
         except MalformedCallback as error:
             return self._finish_rejected(item, "malformed", str(error))
-        return self._apply(item, callback.snapshot)
+        return self._apply(fetch, item, callback.snapshot)
 
-    def _apply(self, item: InboxItem, snapshot: OrderSnapshot) -> CallbackResult:
+    def _apply(
+        self, fetch: Callable[[], InboxItem], item: InboxItem, snapshot: OrderSnapshot
+    ) -> CallbackResult:
         oid = order_id(snapshot.shop_id, snapshot.order_number)
-        for _ in range(SAVE_ATTEMPTS):
+        for attempt in range(SAVE_ATTEMPTS):
+            if attempt:
+                item = fetch()
+                if item.finished:  # another worker finished it while we were racing
+                    return self._result(item, snapshot)
             order = self._get(oid)
             if order is None:
                 item.deferred(oid, "order not known yet")
@@ -303,10 +336,7 @@ class OrderService(Application[UUID]):
             try:
                 self.save(order, item)
             except IntegrityError:
-                item = self._reload_item(item)
-                if item.finished:
-                    return self._result(item, snapshot)
-                continue
+                continue  # the order moved under us: load it again and re-apply
             self._tell_listeners(order, translation.events, "callback")
             return CallbackResult(
                 translation.outcome.value,
@@ -343,8 +373,11 @@ class OrderService(Application[UUID]):
             log.info("inbox item %s was finished by another worker", item.id)
 
     def _reload_item(self, item: InboxItem) -> InboxItem:
-        fresh: InboxItem = self.repository.get(item.id)
-        return fresh
+        return self._load_item(item.id)
+
+    def _load_item(self, item_id: UUID) -> InboxItem:
+        loaded: InboxItem = self.repository.get(item_id)
+        return loaded
 
     def _result(self, item: InboxItem, snapshot: OrderSnapshot) -> CallbackResult:
         return CallbackResult(
@@ -366,7 +399,7 @@ class OrderService(Application[UUID]):
                 continue
             if item.status == "deferred" and item.order_id and self._get(item.order_id) is None:
                 continue
-            results.append(self._process(item))
+            results.append(self._process(partial(self._load_item, item.id)))
         return results
 
     def rejected_callbacks(self) -> list[InboxItem]:
@@ -507,14 +540,27 @@ class OrderService(Application[UUID]):
         return self.projection.by_state()
 
     def replay_verify(self) -> ReplayReport:
-        """Rebuild every order from its stored events and check the engine's invariants."""
+        """Rebuild every order from its stored events and check the engine's invariants.
+
+        The events are read in bulk (the store's notification log, only the Order topics),
+        not one query per order, and each order is folded from scratch and compared with the
+        read model's live view.
+        """
         self.projection.catch_up()
         started = time.perf_counter()
+        histories: dict[UUID, list[Any]] = {}
+        position = 0
+        while True:
+            page = self.recorder.select_notifications(position + 1, 1000, topics=ORDER_TOPICS)
+            if not page:
+                break
+            for record in page:
+                event = self.mapper.to_domain_event(record)
+                histories.setdefault(event.originator_id, []).append(event)
+            position = page[-1].id
         failures: list[str] = []
-        events = 0
         for oid, known in self.projection.orders.items():
-            stored = list(self.events.get(oid))
-            events += len(stored)
+            stored = histories.get(oid, [])
             try:
                 rebuilt: Order | None = project_order(None, stored)
             except CommandRefused as error:
@@ -522,6 +568,7 @@ class OrderService(Application[UUID]):
                 continue
             failures.extend(_check_invariants(rebuilt, known, len(stored)))
         elapsed = time.perf_counter() - started
+        events = sum(len(stored) for stored in histories.values())
         return ReplayReport(len(self.projection.orders), events, elapsed, tuple(failures))
 
     # -- plumbing ---------------------------------------------------------------------------

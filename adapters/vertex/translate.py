@@ -17,9 +17,9 @@ stale; one that is neither ahead nor behind is rejected.
 
 from __future__ import annotations
 
+import copy
 from collections import deque
 from collections.abc import Callable
-from copy import deepcopy
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -226,7 +226,7 @@ def plan(order: Order, view: View, snapshot: OrderSnapshot) -> list[str] | None:
         if len(path) >= MAX_PATH:
             continue
         for event in _moves_from(current.state):
-            candidate = deepcopy(current)
+            candidate = _trial_copy(current)
             try:
                 STEPS[event](candidate, view, snapshot)
             except CommandRefused:
@@ -240,8 +240,23 @@ def plan(order: Order, view: View, snapshot: OrderSnapshot) -> list[str] | None:
     return None
 
 
-def _moves_from(state: str) -> list[str]:
-    return [event for (source, event) in LIFECYCLE.table if source == state and event in STEPS]
+_MOVES: dict[str, tuple[str, ...]] = {
+    state: tuple(e for (source, e) in LIFECYCLE.table if source == state and e in STEPS)
+    for state in LIFECYCLE.states
+}
+"""The events the translator may emit from each state, in the spec's order (worked out once)."""
+
+
+def _moves_from(state: str) -> tuple[str, ...]:
+    return _MOVES[state]
+
+
+def _trial_copy(order: Order) -> Order:
+    """A copy to try a step on: the order's fields are immutable values, so a shallow copy with
+    its own pending-events list is independent (and far cheaper than ``deepcopy``)."""
+    trial = copy.copy(order)
+    trial._pending_events = []
+    return trial
 
 
 def apply_snapshot(order: Order, snapshot: OrderSnapshot) -> Translation:
