@@ -1,0 +1,78 @@
+"""The kit earns its keep: it finds the naive shop's bug, shrinks it, and passes the fixed shop.
+
+Both runs use the kit's default settings, derandomized and without the example database, so
+they are deterministic: the same code always finds (and shrinks to) the same counterexample.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import settings
+from hypothesis.stateful import run_state_machine_as_test
+
+from examples.shop import fixed, naive
+from orderstate.adapters.service import OrderUpdate
+from orderstate.testing.stateful import DEFAULT_SETTINGS, ShopIntegrationMachine
+
+DETERMINISTIC = settings(DEFAULT_SETTINGS, derandomize=True, database=None)
+
+
+class NaiveShopMachine(ShopIntegrationMachine):
+    def on_update(self, update: OrderUpdate) -> None:
+        naive.on_order_update(self, update)
+
+
+class FixedShopMachine(ShopIntegrationMachine):
+    def on_update(self, update: OrderUpdate) -> None:
+        fixed.on_order_update(self, update)
+
+
+@pytest.fixture(scope="module")
+def naive_failure() -> AssertionError:
+    """One run of the kit against the naive shop (about ten seconds, shrinking included)."""
+    with pytest.raises(AssertionError) as caught:
+        run_state_machine_as_test(NaiveShopMachine, settings=DETERMINISTIC)
+    return caught.value
+
+
+def snippet(failure: AssertionError) -> str:
+    """The reproducible program Hypothesis attached to the failure, without its heading."""
+    lines = getattr(failure, "__notes__", [])
+    start = next(i for i, line in enumerate(lines) if line.startswith("state = "))
+    return "\n".join(lines[start:])
+
+
+def test_finds_the_naive_shop_shipping_an_order_twice(naive_failure: AssertionError) -> None:
+    message = str(naive_failure)
+
+    assert message.startswith("goods_ship_at_most_once:")
+    assert "shipped more than once" in message
+
+
+def test_shrinks_the_naive_shop_failure_to_a_duplicate_delivery(
+    naive_failure: AssertionError,
+) -> None:
+    program = snippet(naive_failure)
+    steps = [line for line in program.splitlines() if "= state." in line or "state.d" in line]
+
+    assert program.startswith("state = NaiveShopMachine()")
+    assert "state.place(amount=1000, customer='pays', flow='single_stage')" in program
+    assert "state.deliver_again(callback=callbacks_0)" in program
+    assert len(steps) <= 5, steps
+
+
+def test_the_printed_counterexample_runs_as_a_regression_test(
+    naive_failure: AssertionError,
+) -> None:
+    namespace: dict[str, object] = {"NaiveShopMachine": NaiveShopMachine}
+
+    with pytest.raises(AssertionError, match="goods_ship_at_most_once"):
+        exec(snippet(naive_failure), namespace)
+
+    machine = namespace["state"]
+    assert isinstance(machine, NaiveShopMachine)
+    machine.teardown()
+
+
+def test_the_fixed_shop_passes_the_same_run() -> None:
+    run_state_machine_as_test(FixedShopMachine, settings=DETERMINISTIC)
