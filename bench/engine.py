@@ -19,9 +19,7 @@ Three comparisons (see docs/benchmarks.md):
 
 from __future__ import annotations
 
-import gc
 import platform
-import statistics
 import time
 from collections.abc import Callable
 from importlib.metadata import version
@@ -29,6 +27,7 @@ from typing import Any
 
 from eventsourcing.application import project_aggregate
 from eventsourcing.domain import Aggregate
+from timing import Timer, best, measure, rate, raw_lines, verdict  # bench/timing.py
 
 from orderstate.engine import LIFECYCLE, Money, Order
 from orderstate.engine.guards import GUARDS
@@ -49,7 +48,6 @@ AMOUNT = Money(5699, EUR)
 HALF = Money(2849, EUR)
 REST = Money(2850, EUR)
 
-Timer = Callable[[], int]  # runs one repeat, returns elapsed ns
 
 # Contender names, also the row labels.
 RESOLVE = "engine Order._resolve"
@@ -65,26 +63,6 @@ DEFAULT_REPLAY = "eventsourcing project_aggregate"
 
 
 # -- measuring ---------------------------------------------------------------------------------
-
-
-def measure(timers: dict[str, Timer], repeats: int = REPEATS) -> dict[str, list[int]]:
-    """Run each timer ``repeats`` times, interleaved; return every elapsed time in ns."""
-    for timer in timers.values():  # warm-up: caches, specialisation, lazy imports
-        timer()
-    samples: dict[str, list[int]] = {name: [] for name in timers}
-    for _ in range(repeats):
-        for name, timer in timers.items():
-            gc.collect()
-            samples[name].append(timer())
-    return samples
-
-
-def best(ns: list[int]) -> int:
-    return min(ns)
-
-
-def median(ns: list[int]) -> float:
-    return statistics.median(ns)
 
 
 # -- 1. legality checks ------------------------------------------------------------------------
@@ -397,28 +375,8 @@ def replay_timers(histories: list[list[Any]]) -> tuple[dict[str, Timer], dict[st
 # -- reporting ---------------------------------------------------------------------------------
 
 
-def rate(count: int, ns: float) -> float:
-    return count / (ns / 1e9)
-
-
 def _ratio(us_event: dict[str, float], baseline: str) -> str:
     return f"{us_event[ENGINE_CMD] / us_event[baseline]:.3f}x"
-
-
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "MISS"
-
-
-def raw_lines(section: str, samples: dict[str, list[int]], counts: dict[str, int]) -> list[str]:
-    lines = []
-    for name, ns in samples.items():
-        n = counts[name]
-        lines.append(
-            f"  [{section}] {name}: n={n} ops/repeat, best={best(ns) / 1e6:.3f} ms, "
-            f"median={median(ns) / 1e6:.3f} ms, best={best(ns) / n:.1f} ns/op, "
-            f"median={median(ns) / n:.1f} ns/op, all ms=" + ",".join(f"{x / 1e6:.2f}" for x in ns)
-        )
-    return lines
 
 
 def main() -> None:
@@ -431,12 +389,12 @@ def main() -> None:
     )
 
     timers, counts = legality_timers()
-    check = measure(timers)
+    check = measure(timers, REPEATS)
     timers, counts2 = command_timers()
-    command = measure(timers)
+    command = measure(timers, REPEATS)
     histories = replay_histories()
     timers, counts3 = replay_timers(histories)
-    replay = measure(timers)
+    replay = measure(timers, REPEATS)
 
     per_s = {name: rate(counts[name], best(ns)) for name, ns in check.items()}
     resolve = per_s[RESOLVE]
