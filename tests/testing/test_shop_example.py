@@ -39,7 +39,9 @@ def snippet(failure: AssertionError) -> str:
     """The reproducible program Hypothesis attached to the failure, without its heading."""
     lines = getattr(failure, "__notes__", [])
     start = next(i for i, line in enumerate(lines) if line.startswith("state = "))
-    return "\n".join(lines[start:])
+    end = next((i for i, line in enumerate(lines) if line == "state.teardown()"), len(lines) - 1)
+    # Under CI Hypothesis appends a "@reproduce_failure(...)" hint after the program: not code.
+    return "\n".join(lines[start : end + 1])
 
 
 def test_finds_the_naive_shop_shipping_an_order_twice(naive_failure: AssertionError) -> None:
