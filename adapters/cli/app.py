@@ -81,7 +81,7 @@ def _guard(action: Callable[[], T]) -> T:
     """Run ``action``; turn the errors a user can cause into one line and exit code 1."""
     try:
         return action()
-    except (OrderstateError, LookupError, ValueError, OSError) as error:
+    except (OrderstateError, LookupError, ValueError, OSError, RuntimeError) as error:
         if Context.settings.debug:
             raise
         err.print(f"error: {error}", markup=False, highlight=False)
