@@ -26,7 +26,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 from eventsourcing.utils import get_topic
 
-from orderstate.engine import CommandRefused, Money, Order, order_id, project_order
+from orderstate.engine import CommandRefused, InvalidOrder, Money, Order, order_id, project_order
 
 from .inbox import InboxItem
 from .readmodel import OrderProjection, StateTotal
@@ -237,7 +237,7 @@ class OrderService(Application[UUID]):
             )
             self.save(order)
         elif order.amount != amount:
-            raise ValueError(f"order {order_number} exists with amount {order.amount}")
+            raise InvalidOrder(f"order {order_number} exists with amount {order.amount}")
         if order.state == "created" and self.provider is not None:
             self._create_with_provider(order, customer)
         self.process_inbox(order_id=order.id)
