@@ -18,7 +18,13 @@ from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import Progress
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from orderstate.adapters.service import OrderService
 from orderstate.adapters.store import DEFAULT_STORE
@@ -121,7 +127,13 @@ def demo(
     from .demo import OUTCOME_MIX, run_demo
 
     phases = {"checkout": "customers pay on the payment page", "merchant": "merchant actions"}
-    with Progress(console=out, transient=False) as progress:
+    columns = (
+        TextColumn("{task.description:<34}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=out, transient=False) as progress:
         tasks = {name: progress.add_task(label, total=orders) for name, label in phases.items()}
         report = _guard(
             lambda: run_demo(
