@@ -73,9 +73,6 @@ def _postgres_env(url: str) -> dict[str, str]:
         "POSTGRES_PASSWORD": unquote(parts.password or ""),
         "POSTGRES_CONNECT_TIMEOUT": "5",
         "POSTGRES_POOL_SIZE": "5",
-        # Insert through eventsourcing's database function: one round trip per write while its
-        # table lock is held (bench/ingest.py: 822 -> 1,144 callbacks/s in one process).
-        "POSTGRES_ENABLE_DB_FUNCTIONS": "yes",
     }
     schema = parse_qs(parts.query).get("schema")
     if schema:

@@ -72,7 +72,6 @@ def test_a_postgresql_url_gives_every_connection_setting() -> None:
         "POSTGRES_PASSWORD": "s3cret",
         "POSTGRES_CONNECT_TIMEOUT": "5",
         "POSTGRES_POOL_SIZE": "5",
-        "POSTGRES_ENABLE_DB_FUNCTIONS": "yes",
         "POSTGRES_SCHEMA": "payments",
     }
 
