@@ -44,6 +44,7 @@ from .vertex.errors import (
 )
 from .vertex.models import OrderSnapshot
 from .vertex.payloads import DEFAULT_BODY_LIMIT
+from .vertex.signatures import SignatureScheme, hmac_sha512_hex
 from .vertex.translate import apply_snapshot
 
 __all__ = [
@@ -83,10 +84,12 @@ class Provider(Protocol):
 
 @dataclass(frozen=True)
 class Shop:
-    """A shop's callback secrets (several while rotating) and where its callbacks go."""
+    """A shop's callback secrets (several while rotating), where its callbacks go, and how they
+    are signed (the provider's construction is unconfirmed, so it is a setting)."""
 
     secrets: tuple[str, ...]
     webhook_url: str | None = None
+    scheme: SignatureScheme = hmac_sha512_hex
 
 
 @dataclass(frozen=True)
@@ -206,8 +209,7 @@ class OrderService(Application[UUID]):
             listener(update)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
-        super().register_transcodings(transcoder)
-        register_transcodings(transcoder)
+        register_transcodings(transcoder)  # eventsourcing's own (UUID, datetime, ...) and Money
 
     # -- placing orders ---------------------------------------------------------------------
 
@@ -226,6 +228,7 @@ class OrderService(Application[UUID]):
         Placing the same order again continues where it stopped (never two provider orders).
         """
         order = self._find(shop_id, order_number)
+        placed_now = order is None
         if order is None:
             order = Order.place(
                 shop_id=shop_id,
@@ -240,7 +243,8 @@ class OrderService(Application[UUID]):
             raise InvalidOrder(f"order {order_number} exists with amount {order.amount}")
         if order.state == "created" and self.provider is not None:
             self._create_with_provider(order, customer)
-        self.process_inbox(order_id=order.id)
+        if placed_now:  # only a new order can have callbacks waiting for it (deferred)
+            self.process_inbox(order_id=order.id)
         return self.view(shop_id, order_number)
 
     def _create_with_provider(self, order: Order, customer: Customer | None) -> None:
@@ -306,6 +310,7 @@ class OrderService(Application[UUID]):
                 secrets=shop.secrets if shop else (),
                 shop_id=item.shop_id,
                 received_at=item.received_at,
+                scheme=shop.scheme if shop else hmac_sha512_hex,
                 limit=self.body_limit,
             )
         except SignatureVerificationError as error:
@@ -351,9 +356,7 @@ class OrderService(Application[UUID]):
     def _finish_rejected(self, item: InboxItem, kind: str, reason: str) -> CallbackResult:
         item.rejected(kind, reason)
         self._save_quietly(item)
-        outcome = "unauthenticated" if kind == "unauthenticated" else "malformed"
-        if kind == "too_large":
-            outcome = "malformed"
+        outcome = "unauthenticated" if kind == "unauthenticated" else "malformed"  # or too large
         return CallbackResult(outcome, item.id, reason=reason)
 
     def _save_item(
@@ -390,11 +393,12 @@ class OrderService(Application[UUID]):
         )
 
     def process_inbox(self, *, order_id: UUID | None = None) -> list[CallbackResult]:
-        """Finish callbacks left unfinished (a crash) or waiting for their order."""
+        """Finish callbacks left unfinished (a crash) or waiting for their order; with
+        ``order_id``, only the callbacks deferred for that order."""
         self.projection.catch_up()
         results = []
         for stale_item in list(self.projection.unfinished_inbox()):
-            if order_id is not None and stale_item.order_id not in (None, order_id):
+            if order_id is not None and stale_item.order_id != order_id:
                 continue
             item = self._reload_item(stale_item)
             if item.finished:
@@ -532,7 +536,10 @@ class OrderService(Application[UUID]):
 
     def history(self, shop_id: int, order_number: str) -> list[Any]:
         """The order's stored events, oldest first."""
-        return list(self.events.get(self._require(shop_id, order_number).id))
+        events = list(self.events.get(order_id(shop_id, order_number)))
+        if not events:
+            raise LookupError(f"no order {order_number} in shop {shop_id}")
+        return events
 
     def orders_by_state(self, *, rebuild: bool = False) -> list[StateTotal]:
         if rebuild:

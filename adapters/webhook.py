@@ -3,9 +3,10 @@
 ``create_app`` builds a Starlette app around an ``OrderService``:
 
 - ``POST /callbacks/vertex/{shop_id}`` reads the body (never more than the size limit plus one
-  byte), hands it to ``OrderService.handle_callback`` — which stores it in the inbox *before*
-  verifying or applying it — and answers from the outcome. A 2xx therefore always means "kept";
-  anything the provider should not retry gets a 2xx too.
+  byte), hands it to ``OrderService.handle_callback`` — which verifies, reads and applies it and
+  saves the raw callback, its outcome and the order's events in one transaction (the raw
+  callback alone if processing fails) — and answers from the outcome. A 2xx therefore always
+  means "kept"; anything the provider should not retry gets a 2xx too.
 - ``GET /healthz`` answers 200 once the event store has answered a query, 503 if it did not.
 - On startup the app finishes the callbacks a crash left stored but unapplied
   (``OrderService.process_inbox``), before it serves any request.

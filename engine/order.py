@@ -262,10 +262,6 @@ class Order(Aggregate):
         """Who emails the customer the payment confirmation (the provider needs an email)."""
         return "provider" if self.customer_email_given else "merchant"
 
-    def allows(self, event: str) -> bool:
-        """Whether the life cycle has any transition for ``event`` from the current state."""
-        return (self.state, event) in LIFECYCLE.table
-
     # -- provider facts and merchant requests (one command per event) ----------------------
 
     def issue_payment_link(self, payment_link: str) -> None:

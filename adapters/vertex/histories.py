@@ -82,7 +82,6 @@ def _refund_amounts(spec: HistorySpec, *, whole: bool) -> list[Money]:
 def _refunds(spec: HistorySpec, *, whole: bool) -> list[OrderSnapshot]:
     paid = _paid(spec)
     settled = paid[-1]
-    charge = _charge(spec.cost, PaymentStatus.COMPLETED)
     snapshots: list[OrderSnapshot] = []
     previous = Money(0, spec.cost.currency)
     for total in _refund_amounts(spec, whole=whole):
