@@ -494,10 +494,17 @@ class OrderService(Application[UUID]):
         except ProviderError as error:
             log.warning("reconcile %s: %s", order.order_number, error)
             return "unreachable"
+        return self.apply_polled(snapshot)
+
+    def apply_polled(self, snapshot: OrderSnapshot) -> str:
+        """Apply a snapshot read by polling (not a signed callback) to its order.
+
+        Returns the outcome: applied, duplicate, stale, or rejected (logged, nothing appended).
+        """
         try:
-            return self._change_with(order.id, snapshot)
+            return self._change_with(order_id(snapshot.shop_id, snapshot.order_number), snapshot)
         except SnapshotRejected as error:
-            log.warning("reconcile %s: %s", order.order_number, error.reason)
+            log.warning("poll of %s rejected: %s", snapshot.order_number, error.reason)
             return "rejected"
 
     def _change_with(self, oid: UUID, snapshot: OrderSnapshot) -> str:

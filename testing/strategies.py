@@ -30,7 +30,6 @@ from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
 from orderstate.adapters.service import CallbackResult, OrderService
-from orderstate.adapters.vertex.client import Accepted, CreatedOrder, CreateOrder
 from orderstate.adapters.vertex.histories import OUTCOMES, TWO_STAGE, HistorySpec, history
 from orderstate.adapters.vertex.models import OrderSnapshot, OrderStatus
 from orderstate.adapters.vertex.payloads import order_to_json
@@ -415,44 +414,8 @@ def run_delivery(
     shop_id = history.spec.shop_id
     for step in delivery:
         if isinstance(step, Reconcile):
-            results.append(_poll(service, history.final))
+            results.append(service.apply_polled(history.final))
             continue
         body, headers = to_callback(step, history.snapshots, secret)
         results.append(service.handle_callback(shop_id, body, headers))
     return results
-
-
-def _poll(service: OrderService, snapshot: OrderSnapshot) -> str:
-    """What ``OrderService.refresh`` does when the provider answers ``snapshot``.
-
-    The service's provider is swapped for one that only knows the final view for the duration
-    of the poll, so this is for a service used by one thread (as in a test).
-    """
-    saved = service.provider
-    service.provider = _FinalView(snapshot)
-    try:
-        return service.refresh(snapshot.shop_id, snapshot.order_number)
-    finally:
-        service.provider = saved
-
-
-class _FinalView:
-    """A provider that answers Retrieve Order Details with one snapshot and nothing else."""
-
-    def __init__(self, snapshot: OrderSnapshot) -> None:
-        self.snapshot = snapshot
-
-    def order_details(self, shop_id: int, order_number: str) -> OrderSnapshot:
-        return self.snapshot
-
-    def create_order(self, order: CreateOrder) -> CreatedOrder:
-        raise NotImplementedError("a reconciliation poll only reads the order")
-
-    def capture(self, shop_id: int, order_number: str) -> Accepted:
-        raise NotImplementedError("a reconciliation poll only reads the order")
-
-    def cancel(self, shop_id: int, order_number: str) -> Accepted:
-        raise NotImplementedError("a reconciliation poll only reads the order")
-
-    def refund(self, shop_id: int, order_number: str, amount: Money) -> Accepted:
-        raise NotImplementedError("a reconciliation poll only reads the order")
