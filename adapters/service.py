@@ -23,7 +23,12 @@ from typing import Any, Literal, Protocol
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    IntegrityError,
+    InternalError,
+    JSONTranscoder,
+)
 from eventsourcing.utils import get_topic
 
 from orderstate.engine import CommandRefused, InvalidOrder, Money, Order, order_id, project_order
@@ -61,6 +66,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 SAVE_ATTEMPTS = 8
+DDL_ATTEMPTS = 5
 
 ORDER_TOPICS: tuple[str, ...] = tuple(
     sorted(
@@ -193,6 +199,22 @@ class OrderService(Application[UUID]):
             lambda start, limit: list(self.recorder.select_notifications(start, limit)),
             self.mapper.to_domain_event,
         )
+
+    def construct_recorder(self) -> ApplicationRecorder:
+        """eventsourcing's recorder, retried when workers starting together race on its
+        start-up DDL (PostgreSQL answers "tuple concurrently updated" to the loser)."""
+        for attempt in range(1, DDL_ATTEMPTS + 1):
+            try:
+                return self._construct_recorder_once()
+            except InternalError as error:
+                if "concurrently updated" not in str(error) or attempt == DDL_ATTEMPTS:
+                    raise
+                log.info("start-up DDL raced another worker (attempt %s); retrying", attempt)
+                time.sleep(0.05 * attempt)
+        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+    def _construct_recorder_once(self) -> ApplicationRecorder:
+        return super().construct_recorder()
 
     def subscribe(self, listener: Listener) -> None:
         """Call ``listener`` after every saved change, and after every callback for a known

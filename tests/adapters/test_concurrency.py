@@ -14,7 +14,10 @@ from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from orderstate.adapters.service import CallbackResult
+import pytest
+from eventsourcing.persistence import ApplicationRecorder, InternalError
+
+from orderstate.adapters.service import CallbackResult, OrderService
 from orderstate.adapters.vertex.histories import HistorySpec, history
 from orderstate.adapters.vertex.models import OrderSnapshot
 from orderstate.engine import Money
@@ -178,3 +181,39 @@ def race(
         futures = [pool.submit(worker, k) for k in range(threads)]
         results = [future.result(timeout=60) for future in futures]
     return Counter(outcome for outcomes in results for outcome in outcomes)
+
+
+class RacingOnStartUp(OrderService):
+    """Loses the start-up DDL race the first ``losses`` times, as a worker starting beside
+    others does on PostgreSQL."""
+
+    name = OrderService.name
+    losses = 2
+    attempts = 0
+
+    def _construct_recorder_once(self) -> ApplicationRecorder:
+        type(self).attempts += 1
+        if type(self).attempts <= self.losses:
+            raise InternalError("tuple concurrently updated")
+        return super()._construct_recorder_once()
+
+
+def test_a_worker_that_loses_the_start_up_ddl_race_retries() -> None:
+    RacingOnStartUp.attempts = 0
+
+    service = RacingOnStartUp(store="memory")
+
+    assert RacingOnStartUp.attempts == 3
+    assert service.replay_verify().orders == 0
+    service.close()
+
+
+def test_another_start_up_error_is_not_retried() -> None:
+    class Broken(OrderService):
+        name = OrderService.name
+
+        def _construct_recorder_once(self) -> ApplicationRecorder:
+            raise InternalError("disk full")
+
+    with pytest.raises(InternalError, match="disk full"):
+        Broken(store="memory")
