@@ -14,7 +14,7 @@ from __future__ import annotations
 import gc
 import logging
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -61,6 +61,7 @@ __all__ = [
     "Provider",
     "ReplayReport",
     "Shop",
+    "shops_from_pairs",
 ]
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,16 @@ class Shop:
     secrets: tuple[str, ...]
     webhook_url: str | None = None
     scheme: SignatureScheme = hmac_sha512_hex
+
+
+def shops_from_pairs(
+    pairs: Iterable[tuple[int, str]], *, webhook_url: str | None = None
+) -> dict[int, Shop]:
+    """``[(115, "a"), (115, "b"), (116, "c")]`` -> one ``Shop`` per id, secrets in order."""
+    secrets: dict[int, list[str]] = {}
+    for shop_id, secret in pairs:
+        secrets.setdefault(shop_id, []).append(secret)
+    return {shop: Shop(tuple(values), webhook_url=webhook_url) for shop, values in secrets.items()}
 
 
 @dataclass(frozen=True)
@@ -355,12 +366,12 @@ class OrderService(Application[UUID]):
             order = self._get(oid)
             if order is None:
                 item.deferred(oid, "order not known yet")
-                return self._save_item(item, "deferred", snapshot, reason="order not known yet")
+                return self._save_item(item, snapshot)
             try:
                 translation = apply_snapshot(order, snapshot)
             except SnapshotRejected as error:
                 item.rejected("conflict", error.reason)
-                return self._save_item(item, "rejected", snapshot, reason=error.reason)
+                return self._save_item(item, snapshot)
             item.applied(translation.outcome.value, oid, list(translation.events))
             try:
                 self.save(order, item)
@@ -381,16 +392,10 @@ class OrderService(Application[UUID]):
         outcome = "unauthenticated" if kind == "unauthenticated" else "malformed"  # or too large
         return CallbackResult(outcome, item.id, reason=reason)
 
-    def _save_item(
-        self, item: InboxItem, outcome: str, snapshot: OrderSnapshot, *, reason: str
-    ) -> CallbackResult:
+    def _save_item(self, item: InboxItem, snapshot: OrderSnapshot) -> CallbackResult:
+        """Save a deferred or rejected item; its status and reason are the result."""
         self._save_quietly(item)
-        return CallbackResult(
-            outcome,
-            item.id,
-            reason=reason,
-            order_number=snapshot.order_number,
-        )
+        return self._result(item, snapshot)
 
     def _save_quietly(self, item: InboxItem) -> None:
         """Save an inbox item's outcome; another worker finishing it first is fine."""

@@ -33,7 +33,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from .service import CallbackResult, OrderService, Shop
+from .service import CallbackResult, OrderService, shops_from_pairs
 from .store import DEFAULT_STORE, describe
 
 __all__ = ["CALLBACK_PATH", "STATUS_BY_OUTCOME", "create_app", "main"]
@@ -178,14 +178,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=options.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
-    secrets: dict[int, list[str]] = {}
-    for shop_id, secret in options.shop:
-        secrets.setdefault(shop_id, []).append(secret)
-    service = OrderService(
-        store=options.store,
-        shops={shop_id: Shop(tuple(values)) for shop_id, values in secrets.items()},
-    )
-    log.info("serving store %s for shops %s", describe(options.store), sorted(secrets))
+    shops = shops_from_pairs(options.shop)
+    service = OrderService(store=options.store, shops=shops)
+    log.info("serving store %s for shops %s", describe(options.store), sorted(shops))
     try:
         uvicorn.run(
             create_app(service),

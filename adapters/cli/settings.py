@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from orderstate.adapters.service import OrderService, Shop
+from orderstate.adapters.service import OrderService, shops_from_pairs
 from orderstate.adapters.store import DEFAULT_STORE
 from orderstate.adapters.vertex.client import STAGE_BASE_URL, VertexClient, VertexConfig
 
@@ -32,13 +32,7 @@ class Settings:
             if not self.vertex_token:
                 raise ValueError("this command calls the provider: set --vertex-token")
             provider = VertexClient(VertexConfig(token=self.vertex_token, base_url=self.vertex_url))
-        secrets: dict[int, list[str]] = {}
-        for shop_id, secret in self.shops:
-            secrets.setdefault(shop_id, []).append(secret)
-        shops = {
-            shop_id: Shop(tuple(values), webhook_url=self.webhook_url)
-            for shop_id, values in secrets.items()
-        }
+        shops = shops_from_pairs(self.shops, webhook_url=self.webhook_url)
         return OrderService(store=self.db, provider=provider, shops=shops)
 
 
