@@ -32,7 +32,7 @@ from hypothesis.strategies import SearchStrategy
 from orderstate.adapters.service import CallbackResult, OrderService
 from orderstate.adapters.vertex.histories import OUTCOMES, TWO_STAGE, HistorySpec, history
 from orderstate.adapters.vertex.models import OrderSnapshot, OrderStatus
-from orderstate.adapters.vertex.payloads import order_to_json
+from orderstate.adapters.vertex.payloads import cost_json, order_to_json
 from orderstate.adapters.vertex.signatures import SIGNATURE_HEADER, sign
 from orderstate.engine.currencies import EXPONENTS
 from orderstate.engine.money import Money
@@ -247,20 +247,16 @@ def _tamper(data: dict[str, object], cost: Money, field: str) -> dict[str, objec
     """Change the order's amount, or every currency in it, to another well-formed value, so the
     body still parses and only the signature can tell."""
     if field == "amount":
-        data["cost"] = _cost(Money(cost.minor + 1, cost.currency))
+        data["cost"] = cost_json(Money(cost.minor + 1, cost.currency))
         return data
     if field != "currency":
         raise ValueError(f"cannot tamper with {field!r}: amount or currency")
     other = _other_currency(cost.currency)
-    data["cost"] = _cost(Money(cost.minor, other))
+    data["cost"] = cost_json(Money(cost.minor, other))
     payments = data.get("payments")
     for item in payments if isinstance(payments, list) else []:
         item["cost"]["currency"] = other
     return data
-
-
-def _cost(amount: Money) -> dict[str, str]:
-    return {"amount": amount.format_amount(), "currency": amount.currency}
 
 
 def _other_currency(currency: str) -> str:

@@ -41,7 +41,15 @@ from .errors import (
     error_for_status,
 )
 from .models import OrderSnapshot, PaymentMethod
-from .payloads import MAX_ORDER_NUMBER_LENGTH, parse_json, parse_order
+from .payloads import (
+    MAX_ORDER_NUMBER_LENGTH,
+    as_list,
+    as_object,
+    as_string,
+    cost_json,
+    parse_json,
+    parse_order,
+)
 from .retry import RetryPolicy, backoff, decide
 
 __all__ = [
@@ -169,7 +177,7 @@ class CreateOrder:
         """The documented Create Order body."""
         body: dict[str, object] = {
             "shopId": self.shop_id,
-            "order": {"orderNumber": self.order_number, "cost": _cost(self.amount)},
+            "order": {"orderNumber": self.order_number, "cost": cost_json(self.amount)},
             "paymentSettings": self._payment_settings(),
         }
         if self.customer is not None:
@@ -216,10 +224,6 @@ def _without_none(fields: Mapping[str, object]) -> dict[str, object]:
     return {key: value for key, value in fields.items() if value is not None}
 
 
-def _cost(amount: Money) -> dict[str, object]:
-    return {"amount": amount.format_amount(), "currency": amount.currency}
-
-
 def _timestamp(moment: datetime) -> str:
     """ISO-8601 in UTC with milliseconds and ``Z``, as in the provider's example."""
     text = moment.astimezone(UTC).isoformat(timespec="milliseconds")
@@ -241,13 +245,6 @@ class Call(Generic[T]):
     what: str = "answer"
     empty_ok: bool = False
     """Operations answered "in progress" may come with no body at all (our assumption)."""
-
-
-class _Unreadable(Exception):
-    """A success answer whose data does not have the documented shape."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
 
 
 def _segment(value: object) -> str:
@@ -298,7 +295,7 @@ def _refund_call(
     body: dict[str, object] = {
         "shopId": shop_id,
         "orderNumber": order_number,
-        "cost": _cost(amount),
+        "cost": cost_json(amount),
     }
     if payment_reference is not None:
         if config.refund_payment_field is None:
@@ -317,11 +314,11 @@ def _review_call(shop_id: int, order_number: str, accept: bool) -> Call[Accepted
 
 
 def _created_order(data: object) -> CreatedOrder:
-    created = _mapping(data, "data")
+    created = as_object(data, "data")
     link = created.get("paymentLink")
     return CreatedOrder(
-        order_number=_text(created.get("orderNumber"), "data.orderNumber"),
-        payment_link=None if link is None else _text(link, "data.paymentLink"),
+        order_number=as_string(created.get("orderNumber"), "data.orderNumber"),
+        payment_link=None if link is None else as_string(link, "data.paymentLink"),
     )
 
 
@@ -331,39 +328,24 @@ _METHOD_KEYS = frozenset(
 
 
 def _payment_methods(data: object) -> tuple[PaymentMethod, ...]:
-    if not isinstance(data, list):
-        raise _Unreadable("data", "expected a list")
-    return tuple(_payment_method(item, f"data[{index}]") for index, item in enumerate(data))
+    items = as_list(data, "data")
+    return tuple(_payment_method(item, f"data[{index}]") for index, item in enumerate(items))
 
 
 def _payment_method(data: object, path: str) -> PaymentMethod:
-    method = _mapping(data, path)
-    modes = method.get("dataEntryModes")
-    if not isinstance(modes, list):
-        raise _Unreadable(f"{path}.dataEntryModes", "expected a list")
+    method = as_object(data, path)
+    modes = as_list(method.get("dataEntryModes"), f"{path}.dataEntryModes")
     entry_mode = method.get("entryMode")
     return PaymentMethod(
-        provider_code=_text(method.get("providerCode"), f"{path}.providerCode"),
-        acquirer_code=_text(method.get("acquirerCode"), f"{path}.acquirerCode"),
-        instrument_type=_text(method.get("instrumentType"), f"{path}.instrumentType"),
+        provider_code=as_string(method.get("providerCode"), f"{path}.providerCode"),
+        acquirer_code=as_string(method.get("acquirerCode"), f"{path}.acquirerCode"),
+        instrument_type=as_string(method.get("instrumentType"), f"{path}.instrumentType"),
         data_entry_modes=tuple(
-            _text(mode, f"{path}.dataEntryModes[{index}]") for index, mode in enumerate(modes)
+            as_string(mode, f"{path}.dataEntryModes[{index}]") for index, mode in enumerate(modes)
         ),
-        entry_mode=None if entry_mode is None else _text(entry_mode, f"{path}.entryMode"),
+        entry_mode=None if entry_mode is None else as_string(entry_mode, f"{path}.entryMode"),
         extra={key: value for key, value in method.items() if key not in _METHOD_KEYS},
     )
-
-
-def _mapping(value: object, path: str) -> Mapping[str, object]:
-    if not isinstance(value, dict):
-        raise _Unreadable(path, "expected an object")
-    return value
-
-
-def _text(value: object, path: str) -> str:
-    if not isinstance(value, str):
-        raise _Unreadable(path, "expected a string")
-    return value
 
 
 # --- the shared core: request building and reply decoding --------------------------------------
@@ -396,7 +378,7 @@ def decode_reply(
     data = _envelope(call, reply, request)
     try:
         return call.decode(data)
-    except (_Unreadable, MalformedCallback, MoneyError) as error:
+    except (MalformedCallback, MoneyError) as error:
         message = f"{reply.status_code} answer: unreadable {call.what}: {error}"
         raise ProviderError(message, status=reply.status_code, request=request) from error
 

@@ -39,6 +39,10 @@ from .models import OrderSnapshot, OrderStatus, Payment, PaymentStatus, PaymentT
 __all__ = [
     "DEFAULT_BODY_LIMIT",
     "MAX_ORDER_NUMBER_LENGTH",
+    "as_list",
+    "as_object",
+    "as_string",
+    "cost_json",
     "order_to_json",
     "parse_json",
     "parse_order",
@@ -102,9 +106,9 @@ def _refuse_duplicate_keys(pairs: list[tuple[str, object]]) -> dict[str, object]
 
 def parse_order(data: object, *, shop_id: int | None = None) -> OrderSnapshot:
     """Read one ORDER object; ``shop_id`` is the shop the caller knows (e.g. from the URL)."""
-    order = _object(data, "body")
+    order = as_object(data, "body")
     cost = _money(_required(order, "cost", "cost"), "cost")
-    payments = _list(_required(order, "payments", "payments"), "payments")
+    payments = as_list(_required(order, "payments", "payments"), "payments")
     return OrderSnapshot(
         shop_id=_shop_id(order, shop_id),
         order_number=_order_number(order),
@@ -115,7 +119,7 @@ def parse_order(data: object, *, shop_id: int | None = None) -> OrderSnapshot:
             for index, item in enumerate(payments)
         ),
         gateway_id=_optional(order, "id", "id", _integer),
-        payment_link=_optional(order, "paymentLink", "paymentLink", _string),
+        payment_link=_optional(order, "paymentLink", "paymentLink", as_string),
         review_timeout_hours=_optional(order, "reviewTimeout", "reviewTimeout", _hours),
     )
 
@@ -134,7 +138,7 @@ def _shop_id(order: Mapping[str, object], known: int | None) -> int:
 
 def _order_number(order: Mapping[str, object]) -> str:
     value, path = _either(order, "orderNumber", "number")
-    number = _string(value, path)
+    number = as_string(value, path)
     if not number:
         raise MalformedCallback(path, "must not be empty")
     if len(number) > MAX_ORDER_NUMBER_LENGTH:
@@ -143,12 +147,12 @@ def _order_number(order: Mapping[str, object]) -> str:
 
 
 def _payment(data: object, path: str, currency: str) -> Payment:
-    item = _object(data, path)
+    item = as_object(data, path)
     amount = _money(_required(item, "cost", f"{path}.cost"), f"{path}.cost")
     if amount.currency != currency:
         reason = f"{amount.currency} is not the order's currency {currency}"
         raise MalformedCallback(f"{path}.cost.currency", reason)
-    status = _object(
+    status = as_object(
         _required(item, "paymentStatus", f"{path}.paymentStatus"), f"{path}.paymentStatus"
     )
     status_path = f"{path}.paymentStatus.status"
@@ -162,9 +166,9 @@ def _payment(data: object, path: str, currency: str) -> Payment:
 
 def _money(data: object, path: str) -> Money:
     """An exact amount from ``{"amount": "56.99", "currency": "PHP"}``."""
-    cost = _object(data, path)
-    currency = _string(_required(cost, "currency", f"{path}.currency"), f"{path}.currency")
-    amount = _string(_required(cost, "amount", f"{path}.amount"), f"{path}.amount")
+    cost = as_object(data, path)
+    currency = as_string(_required(cost, "currency", f"{path}.currency"), f"{path}.currency")
+    amount = as_string(_required(cost, "amount", f"{path}.amount"), f"{path}.amount")
     try:
         return Money.parse(amount, currency)
     except UnknownCurrency:
@@ -206,19 +210,22 @@ def _either(data: Mapping[str, object], new: str, old: str) -> tuple[object, str
     raise MalformedCallback(new, f"required field is missing (nor is {old!r} there)")
 
 
-def _object(value: object, path: str) -> Mapping[str, object]:
+def as_object(value: object, path: str) -> Mapping[str, object]:
+    """``value`` if it is a JSON object; otherwise ``MalformedCallback`` naming ``path``."""
     if not isinstance(value, dict):
         raise MalformedCallback(path, f"expected a JSON object, got {_kind(value)}")
     return value
 
 
-def _list(value: object, path: str) -> list[object]:
+def as_list(value: object, path: str) -> list[object]:
+    """``value`` if it is a JSON array; otherwise ``MalformedCallback`` naming ``path``."""
     if not isinstance(value, list):
         raise MalformedCallback(path, f"expected a JSON array, got {_kind(value)}")
     return value
 
 
-def _string(value: object, path: str) -> str:
+def as_string(value: object, path: str) -> str:
+    """``value`` if it is a string; otherwise ``MalformedCallback`` naming ``path``."""
     if not isinstance(value, str):
         raise MalformedCallback(path, f"expected a string, got {_kind(value)}")
     return value
@@ -241,7 +248,7 @@ _Status = TypeVar("_Status", OrderStatus, PaymentStatus)
 
 
 def _status(kind: type[_Status], value: object, path: str) -> _Status:
-    text = _string(value, path)
+    text = as_string(value, path)
     try:
         return kind(_STATUS_ALIASES.get(text, text))
     except ValueError:
@@ -249,7 +256,7 @@ def _status(kind: type[_Status], value: object, path: str) -> _Status:
 
 
 def _payment_type(value: object, path: str) -> PaymentType:
-    text = _string(value, path)
+    text = as_string(value, path)
     try:
         return PaymentType(text)
     except ValueError:
@@ -276,7 +283,8 @@ def _kind(value: object) -> str:
 # --- OrderSnapshot -> ORDER -----------------------------------------------------------------
 
 
-def _cost_json(money: Money) -> dict[str, object]:
+def cost_json(money: Money) -> dict[str, object]:
+    """``{"amount": "56.99", "currency": "PHP"}``: how the API writes an amount."""
     return {"amount": money.format_amount(), "currency": money.currency}
 
 
@@ -288,12 +296,12 @@ def order_to_json(snapshot: OrderSnapshot) -> dict[str, object]:
     data["shopId"] = snapshot.shop_id
     data["orderNumber"] = snapshot.order_number
     data["orderStatus"] = snapshot.status.value
-    data["cost"] = _cost_json(snapshot.cost)
+    data["cost"] = cost_json(snapshot.cost)
     data["payments"] = [
         {
             "paymentType": payment.payment_type.value,
             "paymentStatus": {"status": payment.status.value},
-            "cost": _cost_json(payment.amount),
+            "cost": cost_json(payment.amount),
         }
         for payment in snapshot.payments
     ]
