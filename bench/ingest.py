@@ -610,9 +610,9 @@ def _where(key: tuple[str, int, str]) -> str:
     return f"{function} ({filename}:{line})"
 
 
-def profile_ingest(directory: Path, workload: Workload) -> list[str]:
-    path = directory / "profile.db"
-    service = open_service(str(path))
+def profile_store(store: str, workload: Workload, title: str) -> list[str]:
+    """cProfile of the first callbacks of the workload through a service on ``store``."""
+    service = open_service(store)
     try:
         place_all(service, workload)
         deliveries = workload.deliveries[:PROFILE_CALLBACKS]
@@ -621,26 +621,22 @@ def profile_ingest(directory: Path, workload: Workload) -> list[str]:
             for _, shop, body, headers in deliveries:
                 service.handle_callback(shop, body, headers)
 
-        return profile_lines(f"ingest, {len(deliveries)} callbacks on SQLite", run)
+        return profile_lines(f"{title}, {len(deliveries)} callbacks", run)
     finally:
         service.close()
+
+
+def profile_ingest(directory: Path, workload: Workload) -> list[str]:
+    path = directory / "profile.db"
+    try:
+        return profile_store(str(path), workload, "ingest on SQLite")
+    finally:
         remove_sqlite(path)
 
 
 def profile_pg(workload: Workload) -> list[str]:
     with fresh_database() as store:
-        service = open_service(store)
-        try:
-            place_all(service, workload)
-            deliveries = workload.deliveries[:PROFILE_CALLBACKS]
-
-            def run() -> None:
-                for _, shop, body, headers in deliveries:
-                    service.handle_callback(shop, body, headers)
-
-            return profile_lines(f"PostgreSQL, 1 process, {len(deliveries)} callbacks", run)
-        finally:
-            service.close()
+        return profile_store(store, workload, "PostgreSQL, 1 process")
 
 
 # -- reporting ---------------------------------------------------------------------------------
