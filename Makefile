@@ -49,7 +49,7 @@ postgres:
 	  echo "PostgreSQL is not available here; its tests will skip (or fail under CI=true)"
 
 diagrams: install graphviz
-	$(BIN)/python -m orderstate.adapters.diagrams docs
+	$(BIN)/python -m orderstate.adapters.docgen.diagrams docs
 
 bench: install
 	$(BIN)/python bench/engine.py

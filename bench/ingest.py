@@ -50,11 +50,12 @@ from eventsourcing.persistence import IntegrityError
 from psycopg import sql
 from timing import Timer, measure, rate, raw_lines, verdict  # bench/timing.py
 
-from orderstate.adapters.inbox import InboxItem
+from orderstate.adapters.bootstrap import build_service
+from orderstate.adapters.service.inbox import InboxItem
 from orderstate.adapters.service import OrderService, Shop
 from orderstate.adapters.vertex.callbacks import read_callback
 from orderstate.adapters.vertex.errors import SnapshotRejected
-from orderstate.adapters.vertex.histories import OUTCOMES, HistorySpec, history
+from orderstate.testing.vertex_histories import OUTCOMES, HistorySpec, history
 from orderstate.adapters.vertex.models import OrderSnapshot
 from orderstate.adapters.vertex.payloads import order_to_json
 from orderstate.adapters.vertex.signatures import SIGNATURE_HEADER, sign
@@ -142,7 +143,7 @@ def build_workload(count: int, prefix: str) -> Workload:
 
 
 def open_service(store: str) -> OrderService:
-    return OrderService(store=store, shops={SHOP: Shop((SECRET,))})
+    return build_service(store=store, shops={SHOP: Shop((SECRET,))})
 
 
 def place_all(service: OrderService, workload: Workload) -> None:

@@ -28,7 +28,7 @@ import pytest
 
 if TYPE_CHECKING:
     from orderstate.adapters.service import OrderService
-    from orderstate.adapters.vertex.models import OrderSnapshot
+    from orderstate.adapters.vertex import OrderSnapshot
     from orderstate.adapters.vertex.simulator import SimulatedGateway
 
 __all__ = [
@@ -80,13 +80,14 @@ def vertex_simulator() -> SimulatedGateway:
 def order_service(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[OrderService]:
     """An order service for shop 115 without a provider; in memory unless parametrized with
     ``"sqlite"`` (a file in ``tmp_path``). Closed after the test."""
-    from orderstate.adapters.service import OrderService, Shop
+    from orderstate.adapters.bootstrap import build_service
+    from orderstate.adapters.port import Shop
 
     kind = getattr(request, "param", "memory")
     if kind not in _STORES:
         raise ValueError(f"order_service is one of {list(_STORES)}, not {kind!r}")
     store = "memory" if kind == "memory" else str(tmp_path / "orderstate.db")
-    service = OrderService(store=store, shops={SHOP_ID: Shop((SHOP_SECRET,))}, provider=None)
+    service = build_service(store=store, shops={SHOP_ID: Shop((SHOP_SECRET,))})
     try:
         yield service
     finally:
@@ -96,7 +97,7 @@ def order_service(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Or
 @pytest.fixture
 def signed_callback() -> SignedCallback:
     """A factory for callbacks as the provider (or a forger) would send them."""
-    from orderstate.adapters.vertex.signatures import SIGNATURE_HEADER, sign
+    from orderstate.adapters.vertex import SIGNATURE_HEADER, sign
 
     def build(
         snapshot_or_body: OrderSnapshot | bytes,
@@ -121,6 +122,6 @@ def _body(snapshot_or_body: OrderSnapshot | bytes) -> bytes:
         return snapshot_or_body
     import json
 
-    from orderstate.adapters.vertex.payloads import order_to_json
+    from orderstate.adapters.vertex import order_to_json
 
     return json.dumps(order_to_json(snapshot_or_body), separators=(",", ":")).encode("utf-8")

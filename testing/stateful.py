@@ -53,6 +53,7 @@ from hypothesis.stateful import (
     rule,
 )
 
+from orderstate.adapters.bootstrap import build_service
 from orderstate.adapters.service import OrderService, OrderUpdate, OrderView, Shop
 from orderstate.adapters.vertex.client import VertexClient, VertexConfig
 from orderstate.adapters.vertex.errors import ProviderError
@@ -213,9 +214,9 @@ class ShopIntegrationMachine(RuleBasedStateMachine):
         self._site: RunningSimulator | None = None
         self._transport: InProcessTransport | None = None
         self.client = self._connect()
-        self.service = OrderService(
+        self.service = build_service(
             store="memory",
-            provider=self.client,
+            vertex_client=self.client,
             shops={self.shop_id: Shop((DEFAULT_SHOP.secret,))},
             clock=self.sim.clock.now,
         )

@@ -29,11 +29,18 @@ from typing import Literal, TypeAlias
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
+from orderstate.adapters.port import Outcome
 from orderstate.adapters.service import CallbackResult, OrderService
-from orderstate.adapters.vertex.histories import OUTCOMES, TWO_STAGE, HistorySpec, history
-from orderstate.adapters.vertex.models import OrderSnapshot, OrderStatus
-from orderstate.adapters.vertex.payloads import cost_json, order_to_json
-from orderstate.adapters.vertex.signatures import SIGNATURE_HEADER, sign
+from orderstate.adapters.vertex import (
+    SIGNATURE_HEADER,
+    VertexProvider,
+    OrderSnapshot,
+    OrderStatus,
+    cost_json,
+    order_to_json,
+    sign,
+)
+from orderstate.testing.vertex_histories import OUTCOMES, TWO_STAGE, HistorySpec, history
 from orderstate.engine.currencies import EXPONENTS
 from orderstate.engine.money import Money
 
@@ -63,7 +70,7 @@ __all__ = [
 DEFAULT_SHOP_ID = 115
 """The docs' example shop, the one the simulator and the pytest fixtures use."""
 
-REFUSED_OUTCOMES = frozenset({"unauthenticated", "malformed"})
+REFUSED_OUTCOMES = frozenset({Outcome.UNAUTHENTICATED, Outcome.MALFORMED, Outcome.TOO_LARGE})
 """``CallbackResult.outcome`` values that mean the receiver refused the callback unread."""
 
 _FORGER_SECRET = "not-the-shop-secret"
@@ -400,17 +407,17 @@ def run_delivery(
     delivery: Delivery,
     *,
     secret: str,
-) -> list[CallbackResult | str]:
+) -> list[CallbackResult | Outcome]:
     """Play ``delivery`` against ``service``: callbacks through ``handle_callback`` (the order
     must already be placed), ``Reconcile`` as the final snapshot applied like a poll.
 
-    Returns each step's result: a ``CallbackResult``, or the poll's outcome string.
+    Returns each step's result: a ``CallbackResult``, or the poll's ``Outcome``.
     """
-    results: list[CallbackResult | str] = []
+    results: list[CallbackResult | Outcome] = []
     shop_id = history.spec.shop_id
     for step in delivery:
         if isinstance(step, Reconcile):
-            results.append(service.apply_polled(history.final))
+            results.append(service.apply_polled(VertexProvider().fact(history.final)))
             continue
         body, headers = to_callback(step, history.snapshots, secret)
         results.append(service.handle_callback(shop_id, body, headers))

@@ -1,4 +1,9 @@
-"""The engine stays pure: the import-linter contract in pyproject.toml holds, and it has teeth."""
+"""The house holds: the import-linter contracts in pyproject.toml are kept, and they have teeth.
+
+Three contracts: the engine is pure; the adapters are layered (entry points, the composition
+root, web, service, providers and store, the port); only the composition root imports a
+provider package.
+"""
 
 from __future__ import annotations
 
@@ -27,11 +32,13 @@ def run_lint_imports(config: Path, cwd: Path, pythonpath: str | None = None) -> 
     return f"exit={result.returncode}\n{result.stdout}{result.stderr}"
 
 
-def test_the_engine_imports_no_adapter_http_database_or_web_framework() -> None:
+def test_every_contract_is_kept_engine_purity_layers_and_provider_independence() -> None:
     output = run_lint_imports(ROOT / "pyproject.toml", ROOT)
 
     assert output.startswith("exit=0"), output
-    assert "1 kept, 0 broken" in output
+    assert "3 kept, 0 broken" in output
+    assert "Layers: entry points, the composition root" in output
+    assert "Only the composition root (and the docs writers) import a provider package" in output
 
 
 def test_the_contract_catches_an_engine_that_imports_sqlite3(tmp_path: Path) -> None:
@@ -44,7 +51,9 @@ def test_the_contract_catches_an_engine_that_imports_sqlite3(tmp_path: Path) -> 
     (probe / "adapters" / "__init__.py").write_text("")
     (probe / "engine" / "__init__.py").write_text("import sqlite3\n")
     text = (ROOT / "pyproject.toml").read_text()
-    section = text[text.index("[tool.importlinter]") :].replace("orderstate.", "probe.")
+    start = text.index("[tool.importlinter]")
+    second = text.index("[[tool.importlinter.contracts]]", text.index("[[tool.importlinter.contracts]]") + 1)
+    section = text[start:second].replace("orderstate.", "probe.")  # the engine-purity contract
     config = tmp_path / "pyproject.toml"
     config.write_text(section)
 
@@ -53,3 +62,38 @@ def test_the_contract_catches_an_engine_that_imports_sqlite3(tmp_path: Path) -> 
     assert contract["contracts"][0]["type"] == "forbidden"
     assert output.startswith("exit=1"), output
     assert "probe.engine is not allowed to import sqlite3" in output
+
+
+ADAPTER_ROOMS = ("cli", "docgen", "bootstrap", "web", "service", "vertex", "store", "port")
+
+
+def probe_house(tmp_path: Path, imports: dict[str, str]) -> Path:
+    """A package shaped like orderstate (every room of the contracts), where ``imports`` maps a
+    room to the line its ``__init__`` holds; the whole contract set, renamed to it."""
+    probe = tmp_path / "probe"
+    for room in ("engine", "testing", *(f"adapters/{name}" for name in ADAPTER_ROOMS)):
+        (probe / room).mkdir(parents=True)
+        (probe / room / "__init__.py").write_text(imports.get(room, ""))
+    (probe / "adapters" / "__init__.py").write_text("")
+    text = (ROOT / "pyproject.toml").read_text()
+    config = tmp_path / "pyproject.toml"
+    config.write_text(text[text.index("[tool.importlinter]") :].replace("orderstate.", "probe."))
+    return config
+
+
+def test_the_contracts_catch_a_service_that_imports_a_provider(tmp_path: Path) -> None:
+    config = probe_house(tmp_path, {"adapters/service": "import probe.adapters.vertex\n"})
+
+    output = run_lint_imports(config, tmp_path, pythonpath=str(tmp_path))
+
+    assert output.startswith("exit=1"), output
+    assert "probe.adapters.service is not allowed to import probe.adapters.vertex" in output
+
+
+def test_the_contracts_catch_a_provider_that_imports_the_service(tmp_path: Path) -> None:
+    config = probe_house(tmp_path, {"adapters/vertex": "import probe.adapters.service\n"})
+
+    output = run_lint_imports(config, tmp_path, pythonpath=str(tmp_path))
+
+    assert output.startswith("exit=1"), output
+    assert "probe.adapters.vertex -> probe.adapters.service" in output

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from orderstate.adapters.diagrams import (
+from orderstate.adapters.docgen.diagrams import (
     SPINE,
     GraphvizNotFound,
     diagram_texts,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from orderstate.adapters.bootstrap import build_service
 from orderstate.adapters.service import OrderService, Shop
 from orderstate.engine import Money
 
@@ -15,7 +16,7 @@ SHOPS = {115: Shop(("fixture-secret-115",))}
 def open_copy(name: str, tmp_path: Path) -> OrderService:
     copy = tmp_path / name
     shutil.copy(FIXTURES / name, copy)
-    return OrderService(store=str(copy), shops=SHOPS)
+    return build_service(store=str(copy), shops=SHOPS)
 
 
 def test_a_0_1_0_store_reads_its_orders_history_and_inbox(tmp_path: Path) -> None:

@@ -26,15 +26,14 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from orderstate.adapters.bootstrap import Settings, parse_order_ref, parse_shops, service_for
+from orderstate.adapters.port import Customer, Operation, Outcome
 from orderstate.adapters.service import OrderService
 from orderstate.adapters.store import DEFAULT_STORE
-from orderstate.adapters.vertex.client import STAGE_BASE_URL, VertexClient
-from orderstate.adapters.vertex.signatures import sign
 from orderstate.engine import LIFECYCLE, Money, OrderstateError
 from orderstate.engine.diagram import to_dot, to_mermaid
 
 from . import render
-from .settings import Settings, parse_order_ref, parse_shops
 
 __all__ = ["app", "main"]
 
@@ -51,6 +50,7 @@ T = TypeVar("T")
 
 class Context:
     settings = Settings()
+    debug = False
 
 
 @app.callback()
@@ -58,7 +58,9 @@ def configure(
     db: Annotated[str, typer.Option(envvar="ORDERSTATE_DB", help="Store: SQLite path or URL")] = (
         DEFAULT_STORE
     ),
-    vertex_url: Annotated[str, typer.Option(envvar="ORDERSTATE_VERTEX_URL")] = STAGE_BASE_URL,
+    vertex_url: Annotated[str, typer.Option(envvar="ORDERSTATE_VERTEX_URL")] = (
+        Settings.vertex_url
+    ),
     vertex_token: Annotated[
         str | None, typer.Option(envvar="ORDERSTATE_VERTEX_TOKEN", help="Api-Access-Token")
     ] = None,
@@ -78,8 +80,8 @@ def configure(
         vertex_token=vertex_token,
         shops=_guard(lambda: parse_shops(shops)),
         webhook_url=webhook_url,
-        debug=debug,
     )
+    Context.debug = debug
     logging.basicConfig(level=logging.INFO if debug else logging.WARNING, stream=sys.stderr)
 
 
@@ -88,26 +90,20 @@ def _guard(action: Callable[[], T]) -> T:
     try:
         return action()
     except (OrderstateError, LookupError, ValueError, OSError, RuntimeError) as error:
-        if Context.settings.debug:
+        if Context.debug:
             raise
         err.print(f"error: {error}", markup=False, highlight=False)
         raise typer.Exit(1) from None
 
 
-def _service(*, with_provider: bool = False) -> OrderService:
-    return _guard(lambda: Context.settings.service(with_provider=with_provider))
-
-
 @contextmanager
 def _opened(*, with_provider: bool = False) -> Iterator[OrderService]:
-    """The configured service, closed (pools, files) when the command ends."""
-    service = _service(with_provider=with_provider)
+    """The configured service, closed (pools, files, connections) when the command ends."""
+    service = _guard(lambda: service_for(Context.settings, connect=with_provider))
     try:
         yield service
     finally:
         service.close()
-        if isinstance(service.provider, VertexClient):
-            service.provider.close()
 
 
 def _fail(message: str) -> NoReturn:
@@ -124,7 +120,7 @@ def demo(
     seed: Annotated[int, typer.Option(help="Seed of the outcome mix and the callback chaos")] = 7,
 ) -> None:
     """Simulated checkouts through the simulator, the client and the webhook app; then a check."""
-    from .demo import OUTCOME_MIX, run_demo
+    from orderstate.adapters.bootstrap.demo import OUTCOME_MIX, run_demo
 
     phases = {"checkout": "customers pay on the payment page", "merchant": "merchant actions"}
     columns = (
@@ -182,8 +178,6 @@ def place(
     time_limit: Annotated[str | None, typer.Option(help="ISO-8601 deadline, with offset")] = None,
 ) -> None:
     """Record an order and create it with the provider."""
-    from orderstate.adapters.vertex.client import Customer
-
     shop_id, number = _guard(lambda: parse_order_ref(order))
     money = _guard(lambda: Money.parse(amount, currency))
     deadline = _guard(lambda: datetime.fromisoformat(time_limit)) if time_limit else None
@@ -202,23 +196,23 @@ def place(
         out.print(render.view_table(view))
 
 
-def _request(order: str, action: Callable[[OrderService, int, str], Any]) -> None:
+def _request(order: str, operation: Operation, amount: str | None = None) -> None:
     shop_id, number = _guard(lambda: parse_order_ref(order))
     with _opened(with_provider=True) as service:
-        view = _guard(lambda: action(service, shop_id, number))
+        view = _guard(lambda: service.request(operation, shop_id, number, amount))
         out.print(render.view_table(view))
 
 
 @app.command()
 def capture(order: Annotated[str, typer.Argument(help="SHOP_ID/ORDER_NUMBER")]) -> None:
     """Ask the provider to capture a two-stage order (its callback confirms)."""
-    _request(order, lambda s, shop, number: s.capture(shop, number))
+    _request(order, Operation.CAPTURE)
 
 
 @app.command()
 def cancel(order: Annotated[str, typer.Argument(help="SHOP_ID/ORDER_NUMBER")]) -> None:
     """Ask the provider to cancel (void) an order."""
-    _request(order, lambda s, shop, number: s.cancel(shop, number))
+    _request(order, Operation.CANCEL)
 
 
 @app.command()
@@ -226,13 +220,8 @@ def refund(
     order: Annotated[str, typer.Argument(help="SHOP_ID/ORDER_NUMBER")],
     amount: Annotated[str, typer.Argument(help='Decimal string, e.g. "10.00"')],
 ) -> None:
-    """Ask the provider to refund part or all of a settled order."""
-
-    def act(service: OrderService, shop: int, number: str) -> Any:
-        money = Money.parse(amount, service.view(shop, number).amount.currency)
-        return service.refund(shop, number, money)
-
-    _request(order, act)
+    """Ask the provider to refund part or all of a settled order (in the order's currency)."""
+    _request(order, Operation.REFUND, amount)
 
 
 # -- callbacks ----------------------------------------------------------------------------
@@ -263,26 +252,34 @@ def ingest(
     """Apply callback bodies as if they had arrived over HTTP; one outcome line each."""
     if not source.exists():
         _fail(f"no such file or directory: {source}")
-    secrets = [secret for shop_id, secret in Context.settings.shops if shop_id == shop]
-    if not signed and not secrets:
+    configured = Context.settings.shop_map().get(shop)
+    if not signed and configured is None:
         _fail(f"no callback secret for shop {shop}: set --shops {shop}:SECRET")
     failures = 0
     with _opened() as service:
+        provider = service.providers.for_shop(shop)
         for name, raw in _callback_files(source):
-            body, headers = _as_received(raw, signed, secrets)
+            if signed:
+                body, headers = _as_received(raw)
+            else:  # a bare body the user vouches for: signed as the provider would
+                assert configured is not None
+                body, headers = raw, provider.sign_callback(raw, configured)
             result = service.handle_callback(shop, body, headers)
             reason = f": {result.reason}" if result.reason else ""
             out.print(f"{name} {result.order_number or '-'} {result.outcome}{reason}", markup=False)
-            failures += result.outcome in {"rejected", "unauthenticated", "malformed"}
+            failures += result.outcome in FAILED_CALLBACKS
     if failures:
         raise typer.Exit(2)
 
 
-def _as_received(
-    raw: bytes, signed: bool, secrets: list[str]
-) -> tuple[bytes, list[tuple[str, str]]]:
-    if not signed:
-        return raw, [("api-notification-sign", sign(raw, secrets[0]))]
+FAILED_CALLBACKS = frozenset(
+    {Outcome.REJECTED, Outcome.UNAUTHENTICATED, Outcome.MALFORMED, Outcome.TOO_LARGE}
+)
+"""Outcomes that make ``ingest`` exit 2: kept, but never applied."""
+
+
+def _as_received(raw: bytes) -> tuple[bytes, list[tuple[str, str]]]:
+    """A line ``{"body": "<raw>", "headers": {...}}`` as it was received."""
     try:
         envelope = json.loads(raw)
         body = envelope["body"].encode("utf-8")
@@ -388,7 +385,7 @@ def diagram(
     output: Annotated[Path | None, typer.Option(help="Write here instead of stdout")] = None,
 ) -> None:
     """The life cycle, drawn from the spec."""
-    from orderstate.adapters.diagrams import SPINE, render_svg
+    from orderstate.adapters.docgen.diagrams import SPINE, render_svg
 
     renderers: dict[str, Callable[[], str]] = {
         "mermaid": lambda: to_mermaid(LIFECYCLE),
@@ -415,53 +412,28 @@ def serve_webhooks(
     """Serve the webhook app under uvicorn (POST /callbacks/vertex/{shop_id}, GET /healthz)."""
     import uvicorn
 
-    from orderstate.adapters.webhook import create_app
+    from orderstate.adapters.bootstrap.sandbox import start_sandbox
+    from orderstate.adapters.web import create_app
 
     settings = Context.settings
-    running = None
+    sandbox = None
     if simulator:
-        running, settings = _start_simulator(settings, host, port)
+        sandbox = start_sandbox(settings, host=host, port=port)
+        settings = sandbox.settings
+        out.print(
+            f"simulator: {sandbox.api_url} (tokens sim-token-SHOP); payment pages at "
+            f"{sandbox.payment_pages}",
+            highlight=False,
+        )
     if not settings.shops:
         _fail("no callback secrets: set --shops 115:SECRET (every callback would be refused)")
-    service = _guard(lambda: settings.service(with_provider=settings.vertex_token is not None))
+    service = _guard(lambda: service_for(settings, connect=settings.vertex_token is not None))
     try:
         uvicorn.run(create_app(service), host=host, port=port, log_level="info")
     finally:
         service.close()
-        if isinstance(service.provider, VertexClient):
-            service.provider.close()
-        if running is not None:
-            running.stop()
-
-
-def _start_simulator(settings: Settings, host: str, port: int) -> tuple[Any, Settings]:
-    """The sandbox provider on ``port + 1``, sending callbacks to the webhook app on ``port``."""
-    from dataclasses import replace
-
-    import httpx
-
-    from orderstate.adapters.vertex.simulator import API_PREFIX, SimShop, SimulatedGateway, serve
-
-    shops = settings.shops or ((115, "sim-secret-115"),)
-    sim = SimulatedGateway(
-        shops=tuple(SimShop(shop, (f"sim-token-{shop}",), secret) for shop, secret in shops),
-        sender=httpx.Client(timeout=10.0),
-    )
-    running = serve(sim, host=host, port=port + 1)
-    out.print(
-        f"simulator: {running.base_url}{API_PREFIX} (tokens sim-token-SHOP); payment pages at "
-        f"{running.base_url}/payment",
-        highlight=False,
-    )
-    webhook = f"http://{host}:{port}/callbacks/vertex/{shops[0][0]}"
-    token = f"sim-token-{shops[0][0]}"
-    return running, replace(
-        settings,
-        shops=shops,
-        vertex_url=running.base_url + API_PREFIX,
-        vertex_token=token,
-        webhook_url=webhook,
-    )
+        if sandbox is not None:
+            sandbox.stop()
 
 
 def main() -> None:

@@ -9,8 +9,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from orderstate.adapters.readmodel import StateTotal
-from orderstate.adapters.service import OrderView
+from orderstate.adapters.service import OrderView, StateTotal
 
 __all__ = [
     "history_json",

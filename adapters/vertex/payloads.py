@@ -30,6 +30,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import TypeVar
 
+from orderstate.adapters.port import DEFAULT_BODY_LIMIT as PORT_BODY_LIMIT
 from orderstate.engine.errors import InvalidAmount, UnknownCurrency
 from orderstate.engine.money import Money
 
@@ -48,7 +49,7 @@ __all__ = [
     "parse_order",
 ]
 
-DEFAULT_BODY_LIMIT = 64 * 1024
+DEFAULT_BODY_LIMIT = PORT_BODY_LIMIT
 """Largest body, in bytes, that ``parse_json`` decodes unless told otherwise."""
 
 MAX_ORDER_NUMBER_LENGTH = 255

@@ -23,6 +23,7 @@ import psycopg
 from eventsourcing.persistence import IntegrityError
 from psycopg import sql
 
+from orderstate.adapters.bootstrap import providers_for
 from orderstate.adapters.service import OrderService, Shop
 from orderstate.adapters.vertex.models import OrderSnapshot
 from orderstate.adapters.vertex.payloads import order_to_json
@@ -123,6 +124,7 @@ class CountingService(OrderService):
     """
 
     def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("providers", providers_for())
         super().__init__(**kwargs)
         self.conflicts = 0
         self.before_order_save: Callable[[], object] | None = None

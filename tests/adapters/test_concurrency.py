@@ -17,8 +17,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from eventsourcing.persistence import ApplicationRecorder, InternalError
 
+from orderstate.adapters.store import with_ddl_retry
 from orderstate.adapters.service import CallbackResult, OrderService
-from orderstate.adapters.vertex.histories import HistorySpec, history
+from orderstate.testing.vertex_histories import HistorySpec, history
 from orderstate.adapters.vertex.models import OrderSnapshot
 from orderstate.engine import Money
 
@@ -126,7 +127,7 @@ def test_a_merchant_command_that_loses_the_race_is_run_again_on_the_fresh_order(
         handle(a, callback(snapshot))
     a.before_order_save = lambda: handle(b, callback(first_refund))
 
-    view = a.refund(1, "R-1", Money.parse("2.00", "EUR"))
+    view = a.request(Operation.REFUND, 1, "R-1", Money.parse("2.00", "EUR"))
 
     assert a.conflicts == 1
     assert (view.state, view.refunded, view.pending) == (
@@ -183,37 +184,27 @@ def race(
     return Counter(outcome for outcomes in results for outcome in outcomes)
 
 
-class RacingOnStartUp(OrderService):
-    """Loses the start-up DDL race the first ``losses`` times, as a worker starting beside
-    others does on PostgreSQL."""
-
-    name = OrderService.name
-    losses = 2
-    attempts = 0
-
-    def _construct_recorder_once(self) -> ApplicationRecorder:
-        type(self).attempts += 1
-        if type(self).attempts <= self.losses:
-            raise InternalError("tuple concurrently updated")
-        return super()._construct_recorder_once()
-
-
 def test_a_worker_that_loses_the_start_up_ddl_race_retries() -> None:
-    RacingOnStartUp.attempts = 0
+    attempts: list[int] = []
 
-    service = RacingOnStartUp(store="memory")
+    def construct() -> str:
+        attempts.append(len(attempts) + 1)
+        if len(attempts) <= 2:
+            raise InternalError("tuple concurrently updated")
+        return "recorder"
 
-    assert RacingOnStartUp.attempts == 3
-    assert service.replay_verify().orders == 0
-    service.close()
+    built = with_ddl_retry(construct, sleep=lambda seconds: None)
+
+    assert (built, attempts) == ("recorder", [1, 2, 3])
 
 
 def test_another_start_up_error_is_not_retried() -> None:
-    class Broken(OrderService):
-        name = OrderService.name
+    attempts: list[int] = []
 
-        def _construct_recorder_once(self) -> ApplicationRecorder:
-            raise InternalError("disk full")
+    def construct() -> str:
+        attempts.append(1)
+        raise InternalError("disk full")
 
     with pytest.raises(InternalError, match="disk full"):
-        Broken(store="memory")
+        with_ddl_retry(construct, sleep=lambda seconds: None)
+    assert attempts == [1]

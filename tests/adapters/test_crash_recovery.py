@@ -1,6 +1,6 @@
 """Nothing acknowledged is lost: the webhook server is killed mid-stream and restarted.
 
-The server runs as a real process (``python -m orderstate.adapters.webhook``) on a SQLite file.
+The server runs as a real process (uvicorn with the composition root's app factory) on a SQLite file.
 It gets ``SIGKILL`` — no shutdown, no flush — after a fixed number of answered callbacks, with
 more callbacks in flight; after a restart the rest of the stream is posted, the unanswered ones
 again (as the provider retries what got no 2xx). The end state must equal a clean in-process
@@ -27,12 +27,13 @@ from uuid import UUID
 
 import httpx
 
-from orderstate.adapters.inbox import InboxItem
+from orderstate.adapters.bootstrap import build_service
+from orderstate.adapters.service.inbox import InboxItem
 from orderstate.adapters.service import OrderService, OrderView, Shop
-from orderstate.adapters.vertex.histories import HistorySpec, history
+from orderstate.testing.vertex_histories import HistorySpec, history
 from orderstate.adapters.vertex.payloads import order_to_json
 from orderstate.adapters.vertex.signatures import sign
-from orderstate.adapters.webhook import create_app
+from orderstate.adapters.web import create_app
 from orderstate.engine import Money
 
 from .vertex.helpers import order_json, signed
@@ -95,13 +96,14 @@ def webhook_server(store: Path, log: Path) -> Iterator[tuple[subprocess.Popen[by
     port = free_port()
     command = [
         sys.executable,
-        "-m",
-        "orderstate.adapters.webhook",
-        *("--store", str(store), "--shop", f"115:{SECRET}", "--port", str(port)),
-        *("--log-level", "warning"),
+        *("-m", "uvicorn", "--factory", "orderstate.adapters.bootstrap:create_app"),
+        *("--port", str(port), "--log-level", "warning"),
     ]
+    settings = {"ORDERSTATE_DB": str(store), "ORDERSTATE_SHOPS": f"115:{SECRET}"}
     with log.open("ab") as output:
-        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command, stdout=output, stderr=subprocess.STDOUT, env={**os.environ, **settings}
+        )
     try:
         wait_until_healthy(process, port, log)
         yield process, port
@@ -186,15 +188,15 @@ def test_loses_no_acknowledged_callback_when_the_server_is_killed_mid_stream(
     before, in_flight = stream[:KILL_AFTER], stream[KILL_AFTER : KILL_AFTER + IN_FLIGHT]
     after = stream[KILL_AFTER:]  # the unanswered ones again, then the rest
     assert len({number for number, _ in in_flight}) == IN_FLIGHT  # their relative order is free
-    seeding = OrderService(store=str(store), shops=SHOPS)
+    seeding = build_service(store=str(store), shops=SHOPS)
     place_all(seeding, order_specs)
     seeding.close()
-    clean = OrderService(store="memory", shops=SHOPS)
+    clean = build_service(store="memory", shops=SHOPS)
     place_all(clean, order_specs)
     for _, body in stream:
         clean.handle_callback(115, body, list(headers(body).items()))
 
-    observer = OrderService(store=str(store), shops=SHOPS)
+    observer = build_service(store=str(store), shops=SHOPS)
     with webhook_server(store, log) as (process, port):
         answered_before_kill = post_all(port, before)
         stored_before = observer.recorder.max_notification_id() or 0
@@ -211,7 +213,7 @@ def test_loses_no_acknowledged_callback_when_the_server_is_killed_mid_stream(
         process.terminate()
         process.wait(timeout=10)
     observer.close()
-    recovered = OrderService(store=str(store), shops=SHOPS)
+    recovered = build_service(store=str(store), shops=SHOPS)
 
     answered = answered_before_kill + answered_after_restart
     assert len(answered_before_kill) == KILL_AFTER
@@ -236,7 +238,7 @@ def test_finishes_on_startup_a_callback_stored_before_a_crash_exactly_once(
 ) -> None:
     store = str(tmp_path / "orders.db")
     cost = Money.parse("56.99", "PHP")
-    before_crash = OrderService(store=store, shops=SHOPS)
+    before_crash = build_service(store=store, shops=SHOPS)
     before_crash.place(shop_id=115, order_number="test04", amount=cost)
     body = json.dumps(order_json()).encode()
     item = InboxItem.receive(
@@ -247,7 +249,7 @@ def test_finishes_on_startup_a_callback_stored_before_a_crash_exactly_once(
     )
     before_crash.save(item)  # stored, then the process died before applying it
     before_crash.close()
-    restarted = OrderService(store=store, shops=SHOPS)
+    restarted = build_service(store=store, shops=SHOPS)
     app = create_app(restarted)
 
     async def start_twice() -> None:

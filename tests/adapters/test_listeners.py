@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from orderstate.adapters.bootstrap import build_service
 from orderstate.adapters.service import OrderService, OrderUpdate, Shop
 from orderstate.adapters.vertex.signatures import sign
 from orderstate.engine import Money
@@ -19,7 +20,7 @@ BODY = json.dumps(
 
 
 def test_listeners_hear_callbacks_even_duplicates_and_commands() -> None:
-    service = OrderService(shops={115: Shop(("s3cret",))})
+    service = build_service(shops={115: Shop(("s3cret",))})
     heard: list[OrderUpdate] = []
     service.subscribe(heard.append)
     service.place(shop_id=115, order_number="L-1", amount=Money.parse("1.00", "EUR"))
@@ -27,7 +28,7 @@ def test_listeners_hear_callbacks_even_duplicates_and_commands() -> None:
 
     service.handle_callback(115, BODY, headers)
     service.handle_callback(115, BODY, headers)
-    service.refund(115, "L-1", Money.parse("0.40", "EUR"))
+    service.request(Operation.REFUND, 115, "L-1", Money.parse("0.40", "EUR"))
 
     assert [(u.source, u.events) for u in heard] == [
         ("callback", ("PaymentLinkIssued", "PaymentCaptured", "ClearingStarted", "OrderSettled")),
@@ -39,7 +40,7 @@ def test_listeners_hear_callbacks_even_duplicates_and_commands() -> None:
 
 
 def test_a_forged_callback_reaches_no_listener() -> None:
-    service = OrderService(shops={115: Shop(("s3cret",))})
+    service = build_service(shops={115: Shop(("s3cret",))})
     heard: list[OrderUpdate] = []
     service.subscribe(heard.append)
     service.place(shop_id=115, order_number="L-1", amount=Money.parse("1.00", "EUR"))

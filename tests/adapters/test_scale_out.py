@@ -18,7 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
 
-from orderstate.adapters.vertex.histories import OUTCOMES, TWO_STAGE, HistorySpec, history
+from orderstate.testing.vertex_histories import OUTCOMES, TWO_STAGE, HistorySpec, history
 from orderstate.engine import Money
 
 from .postgres import Callback, CountingService, Open, WorkerReport, apply_callbacks, callback

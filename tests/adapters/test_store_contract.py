@@ -11,9 +11,9 @@ from dataclasses import replace
 
 import pytest
 
-from orderstate.adapters.readmodel import StateTotal
+from orderstate.adapters.service import StateTotal
 from orderstate.adapters.service import CallbackResult
-from orderstate.adapters.vertex.histories import HistorySpec, history
+from orderstate.testing.vertex_histories import HistorySpec, history
 from orderstate.adapters.vertex.models import OrderSnapshot
 from orderstate.engine import Money
 

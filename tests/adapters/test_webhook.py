@@ -12,10 +12,11 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from orderstate.adapters.inbox import InboxItem
+from orderstate.adapters.bootstrap import build_service
+from orderstate.adapters.service.inbox import InboxItem
 from orderstate.adapters.service import CallbackResult, OrderService, Shop
 from orderstate.adapters.vertex.signatures import SIGNATURE_HEADER
-from orderstate.adapters.webhook import create_app
+from orderstate.adapters.web import create_app
 from orderstate.engine import Money
 
 from .vertex.helpers import SECRET, order_json, signed
@@ -25,7 +26,7 @@ COST = Money.parse("56.99", "PHP")
 
 
 def new_service(*, body_limit: int = 64 * 1024) -> OrderService:
-    return OrderService(store="memory", shops={115: Shop((SECRET,))}, body_limit=body_limit)
+    return build_service(store="memory", shops={115: Shop((SECRET,))}, body_limit=body_limit)
 
 
 def placed_service(**options: int) -> OrderService:
@@ -164,11 +165,14 @@ def test_answers_413_to_an_oversize_body_and_keeps_its_first_bytes_with_the_reas
     assert (kept.kind, kept.size, kept.body) == ("too_large", 1025, body[:1025])
 
 
-def test_refuses_an_http_body_limit_the_service_would_judge_differently() -> None:
-    service = new_service(body_limit=1024)
+def test_answers_404_to_a_provider_the_service_does_not_know_and_keeps_nothing() -> None:
+    service = new_service()
+    body = body_of(order_json())
 
-    with pytest.raises(ValueError, match="differs from the service's 1024"):
-        create_app(service, body_limit=2048)
+    response = post(service, body, signed(body), url="/callbacks/acme/115")
+
+    assert response.status_code == 404
+    assert service.recorder.max_notification_id() in (None, 0)
 
 
 def test_answers_202_to_a_callback_for_an_order_not_placed_yet_and_applies_it_later() -> None:

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from orderstate.adapters.bootstrap import build_service
 from orderstate.adapters.cli.app import app
 from orderstate.adapters.service import OrderService
-from orderstate.adapters.vertex.histories import HistorySpec, history
+from orderstate.testing.vertex_histories import HistorySpec, history
 from orderstate.adapters.vertex.payloads import order_to_json
 from orderstate.engine import Money
 
@@ -21,7 +22,7 @@ SHOPS = "115:s3cret"
 @pytest.fixture
 def db(tmp_path: Path) -> str:
     path = str(tmp_path / "orders.db")
-    service = OrderService(store=path)
+    service = build_service(store=path)
     service.place(shop_id=115, order_number="test04", amount=Money.parse("56.99", "PHP"))
     service.close()
     return path

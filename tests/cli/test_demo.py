@@ -9,8 +9,9 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from orderstate.adapters.bootstrap import build_service
 from orderstate.adapters.cli.app import app
-from orderstate.adapters.cli.demo import run_demo
+from orderstate.adapters.bootstrap.demo import run_demo
 from orderstate.adapters.service import OrderService
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,7 +36,7 @@ def test_the_demo_command_prints_the_table_and_exits_zero(tmp_path: Path) -> Non
     assert result.exit_code == 0, result.stdout + result.stderr
     assert "orders by state" in result.stdout
     assert "every order agrees with the provider" in result.stdout
-    service = OrderService(store=store)
+    service = build_service(store=store)
     assert service.replay_verify().orders == 25
     service.close()
 

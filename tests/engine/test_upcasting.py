@@ -8,7 +8,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Mapper
 from eventsourcing.utils import clear_topic_cache, register_topic
 
-from orderstate.adapters.transcodings import order_transcoder
+from orderstate.adapters.store import order_transcoder
 from orderstate.engine import Money, Order, project_order
 
 

@@ -18,9 +18,10 @@ import pytest
 from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 
+from orderstate.adapters.bootstrap import build_service
 from orderstate.adapters.service import OrderService, Shop
-from orderstate.adapters.vertex.histories import OUTCOMES, TWO_STAGE, HistorySpec
-from orderstate.adapters.vertex.histories import history as provider_history
+from orderstate.testing.vertex_histories import OUTCOMES, TWO_STAGE, HistorySpec
+from orderstate.testing.vertex_histories import history as provider_history
 from orderstate.adapters.vertex.models import (
     OrderSnapshot,
     OrderStatus,
@@ -120,7 +121,7 @@ def placed(history: ProviderHistory, service: OrderService) -> None:
 
 
 def new_service() -> OrderService:
-    return OrderService(store="memory", shops={SHOP: Shop((SECRET,))}, provider=None)
+    return build_service(store="memory", shops={SHOP: Shop((SECRET,))})
 
 
 def assert_agrees_with_the_provider(service: OrderService, history: ProviderHistory) -> None:

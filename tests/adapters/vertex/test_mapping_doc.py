@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from orderstate.adapters.vertex.mapping_doc import mapping_markdown, rewrite
+from orderstate.adapters.docgen.vertex_mapping import mapping_markdown, rewrite
 from orderstate.adapters.vertex.models import OrderStatus, PaymentStatus
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "vertex.md"
@@ -14,7 +14,7 @@ def test_the_committed_mapping_table_is_the_generated_one() -> None:
     text = DOC.read_text(encoding="utf-8")
 
     assert rewrite(text) == text, (
-        "docs/vertex.md is stale: run python -m orderstate.adapters.vertex.mapping_doc"
+        "docs/vertex.md is stale: run python -m orderstate.adapters.docgen.vertex_mapping"
     )
 
 

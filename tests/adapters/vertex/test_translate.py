@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from orderstate.adapters.vertex.errors import SnapshotRejected
-from orderstate.adapters.vertex.histories import OUTCOMES, TWO_STAGE, HistorySpec, history
+from orderstate.testing.vertex_histories import OUTCOMES, TWO_STAGE, HistorySpec, history
 from orderstate.adapters.vertex.models import (
     OrderSnapshot,
     OrderStatus,

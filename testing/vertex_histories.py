@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from orderstate.engine.money import Money
 
-from .models import OrderSnapshot, OrderStatus, Payment, PaymentStatus, PaymentType
+from orderstate.adapters.vertex.models import OrderSnapshot, OrderStatus, Payment, PaymentStatus, PaymentType
 
 __all__ = ["OUTCOMES", "HistorySpec", "history"]
 

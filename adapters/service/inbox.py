@@ -6,21 +6,31 @@ appears) and as the order's new events, before the HTTP answer says 2xx: nothing
 is lost, and nothing is applied twice. If processing fails unexpectedly, the raw callback is
 saved on its own, unfinished; ``OrderService.process_inbox`` (run at start-up) finishes such
 items and the deferred ones whose order now exists.
+
+The body is stored as base64 text (``body_b64``); that is the stored shape since 0.1.0, and
+stored events are forever. The pipeline reads the bytes it received, not this copy.
 """
 
 from __future__ import annotations
 
 import base64
+import sys
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate
+from eventsourcing.utils import register_topic
 
-__all__ = ["FINISHED", "InboxItem"]
+from orderstate.adapters.port import Outcome
 
-FINISHED = frozenset({"applied", "duplicate", "stale", "rejected"})
-"""Statuses after which an item is never processed again; ``received`` and ``deferred`` are not."""
+__all__ = ["CONFLICT", "RECEIVED", "InboxItem"]
+
+RECEIVED = "received"
+"""The status of an item saved before anything became of it (a crash, or an unexpected error)."""
+
+CONFLICT = "conflict"
+"""The rejection kind of a callback whose snapshot contradicts its order."""
 
 
 class InboxItem(Aggregate):
@@ -55,7 +65,7 @@ class InboxItem(Aggregate):
         reason: str
 
         def apply(self, aggregate: Any) -> None:
-            aggregate.status = "rejected"
+            aggregate.status = Outcome.REJECTED
             aggregate.kind = self.kind
             aggregate.reason = self.reason
 
@@ -66,7 +76,7 @@ class InboxItem(Aggregate):
         reason: str
 
         def apply(self, aggregate: Any) -> None:
-            aggregate.status = "deferred"
+            aggregate.status = Outcome.DEFERRED
             aggregate.order_id = self.order_id
             aggregate.reason = self.reason
 
@@ -83,7 +93,7 @@ class InboxItem(Aggregate):
         self.headers = headers
         self.received_at = received_at
         self.size = size
-        self.status = "received"
+        self.status: str = RECEIVED
         self.kind: str | None = None
         self.reason: str | None = None
         self.order_id: UUID | None = None
@@ -117,7 +127,20 @@ class InboxItem(Aggregate):
 
     @property
     def finished(self) -> bool:
-        return self.status in FINISHED
+        """Never processed again: neither just received nor deferred."""
+        return self.status not in (RECEIVED, Outcome.DEFERRED)
+
+    @property
+    def deferred_for(self) -> UUID | None:
+        """The order a deferred callback waits for."""
+        return self.order_id if self.status == Outcome.DEFERRED else None
+
+    @property
+    def outcome(self) -> Outcome:
+        """What became of the callback (for a rejection, why: a refusal or a conflict)."""
+        if self.status == Outcome.REJECTED and self.kind not in (None, CONFLICT):
+            return Outcome(self.kind)
+        return Outcome(self.status)
 
     def applied(self, outcome: str, order_id: UUID, events: list[str]) -> None:
         self.trigger_event(self.CallbackApplied, outcome=outcome, order_id=order_id, events=events)
@@ -127,3 +150,7 @@ class InboxItem(Aggregate):
 
     def deferred(self, order_id: UUID, reason: str) -> None:
         self.trigger_event(self.CallbackDeferred, order_id=order_id, reason=reason)
+
+
+# The inbox's events were stored under ``orderstate.adapters.inbox`` until 0.1.0.
+register_topic("orderstate.adapters.inbox", sys.modules[__name__])

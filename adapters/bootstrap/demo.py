@@ -21,9 +21,9 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 
 from orderstate.adapters.loopback import serve_app
-from orderstate.adapters.readmodel import StateTotal
-from orderstate.adapters.service import OrderService, OrderView, ReplayReport, Shop
-from orderstate.adapters.vertex.client import Customer, VertexClient, VertexConfig
+from orderstate.adapters.port import Customer, Operation, Shop
+from orderstate.adapters.service import OrderService, OrderView, ReplayReport, StateTotal
+from orderstate.adapters.vertex import VertexClient, VertexConfig, provider_view
 from orderstate.adapters.vertex.simulator import (
     API_PREFIX,
     CallbackChaos,
@@ -31,9 +31,10 @@ from orderstate.adapters.vertex.simulator import (
     SimulatedGateway,
     serve,
 )
-from orderstate.adapters.vertex.translate import provider_view
-from orderstate.adapters.webhook import create_app
-from orderstate.engine import Money
+from orderstate.adapters.web import create_app
+from orderstate.engine import Money, State
+
+from .root import build_service
 
 __all__ = ["OUTCOME_MIX", "DemoReport", "run_demo"]
 
@@ -54,6 +55,15 @@ OUTCOME_MIX: dict[str, int] = {
     "rejected": 3,
     "amount_mismatch": 3,
 }
+
+MERCHANT_OPERATIONS: dict[str, Operation] = {
+    "two_stage_captured": Operation.CAPTURE,
+    "two_stage_voided": Operation.CANCEL,
+    "review_accepted": Operation.ACCEPT_REVIEW,
+    "review_declined": Operation.DECLINE_REVIEW,
+    "rejected": Operation.REJECT,
+}
+"""What the back office asks the provider for, by the checkout's story."""
 
 
 @dataclass
@@ -102,17 +112,17 @@ def run_demo(
         client = VertexClient(
             VertexConfig(token=TOKEN, base_url=provider_site.base_url + API_PREFIX)
         )
-        service = OrderService(store=store, provider=client, clock=sim.clock.now)
+        service = build_service(store=store, vertex_client=client, clock=sim.clock.now)
         with serve_app(create_app(service), lifespan="on", name="webhook") as webhook:
-            service.shops[SHOP] = Shop((SECRET,), f"{webhook.base_url}/callbacks/vertex/{SHOP}")
+            url = f"{webhook.base_url}/callbacks/vertex/{SHOP}"
+            service.providers.shops[SHOP] = Shop((SECRET,), url)
             checkouts = _plan(orders, rng)
             with httpx.Client(base_url=provider_site.base_url, timeout=10.0) as page:
                 _checkout(service, sim, page, checkouts, progress)
-            _merchant_actions(service, client, sim, checkouts, progress)
+            _merchant_actions(service, sim, checkouts, progress)
             reconciled = _settle(service, sim)
             report = _check(service, sim, checkouts, reconciled, started)
-        client.close()
-        service.close()
+        service.close()  # and the client, through its provider
         if isinstance(sim.sender, httpx.Client):
             sim.sender.close()
     return report
@@ -171,7 +181,6 @@ def _customer_acts(page: httpx.Client, checkout: _Checkout) -> None:
 
 def _merchant_actions(
     service: OrderService,
-    client: VertexClient,
     sim: SimulatedGateway,
     checkouts: list[_Checkout],
     progress: Callable[[str, int], None],
@@ -180,27 +189,22 @@ def _merchant_actions(
     for done, checkout in enumerate(checkouts, start=1):
         number, outcome = checkout.number, checkout.outcome
         if outcome.startswith("two_stage"):
-            _up_to_date(service, number, "authorized")
-        if outcome == "two_stage_captured":
-            service.capture(SHOP, number)
-        elif outcome == "two_stage_voided":
-            service.cancel(SHOP, number)
-        elif outcome.startswith("review"):
-            client.review_decision(SHOP, number, outcome == "review_accepted")
-        elif outcome == "rejected":
-            client.reject(SHOP, number)
+            _up_to_date(service, number, State.AUTHORIZED)
+        operation = MERCHANT_OPERATIONS.get(outcome)
+        if operation is not None:
+            service.request(operation, SHOP, number)
         progress("merchant", done)
     sim.advance(timedelta(days=1, hours=3))  # clearing ends, deadlines pass
     for checkout in checkouts:
         if checkout.outcome in {"partially_refunded", "fully_refunded"}:
             whole = checkout.outcome == "fully_refunded"
-            view = _up_to_date(service, checkout.number, "completed")
+            view = _up_to_date(service, checkout.number, State.COMPLETED)
             half = Money(view.captured.minor // 2, view.captured.currency)
-            service.refund(SHOP, checkout.number, view.captured if whole else half)
+            service.request(Operation.REFUND, SHOP, checkout.number, view.captured if whole else half)
     sim.advance(timedelta(minutes=5))
 
 
-def _up_to_date(service: OrderService, number: str, expected: str) -> OrderView:
+def _up_to_date(service: OrderService, number: str, expected: State) -> OrderView:
     """The order's view, polled from the provider first if a dropped callback left it behind."""
     view = service.view(SHOP, number)
     if view.state != expected:

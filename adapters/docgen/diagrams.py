@@ -2,7 +2,7 @@
 
 The engine generates the text (``orderstate.engine.diagram``); this adapter owns the I/O:
 running Graphviz's ``dot`` and writing files. ``make diagrams`` runs
-``python -m orderstate.adapters.diagrams docs``; ``tests/test_diagrams.py`` fails when the
+``python -m orderstate.adapters.docgen.diagrams docs``; ``tests/test_diagrams.py`` fails when the
 committed files no longer match the spec.
 """
 
@@ -81,7 +81,7 @@ def write_diagrams(
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m orderstate.adapters.diagrams",
+        prog="python -m orderstate.adapters.docgen.diagrams",
         description="Write the life-cycle diagrams (Mermaid, DOT, SVG) generated from the spec.",
     )
     parser.add_argument("directory", type=Path, help="where to write them, e.g. docs")

@@ -1,0 +1,88 @@
+"""Settings: what every entry point reads from options or ``ORDERSTATE_*`` variables.
+
+``ORDERSTATE_DB`` (the store), ``ORDERSTATE_SHOPS`` (callback secrets: ``115:secret,116:other``;
+a shop served by another provider than the default is written ``stripe:116:whsec_...``),
+``ORDERSTATE_WEBHOOK_URL`` (sent to the provider with every new order), and per provider its
+own: ``ORDERSTATE_VERTEX_URL`` and ``ORDERSTATE_VERTEX_TOKEN``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from orderstate.adapters.port import Shop
+from orderstate.adapters.store import DEFAULT_STORE
+from orderstate.adapters.vertex.client import STAGE_BASE_URL
+
+__all__ = ["Settings", "ShopSecret", "parse_order_ref", "parse_shops", "shops_from_pairs"]
+
+ShopSecret = tuple[int, str] | tuple[int, str, str]
+"""``(shop_id, secret)``, or ``(shop_id, secret, provider)`` for a shop of another provider."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    db: str = DEFAULT_STORE
+    vertex_url: str = STAGE_BASE_URL
+    vertex_token: str | None = None
+    shops: tuple[ShopSecret, ...] = ()
+    webhook_url: str | None = None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """The settings the ``ORDERSTATE_*`` variables give (the defaults for the rest)."""
+        env = os.environ if environ is None else environ
+        return cls(
+            db=env.get("ORDERSTATE_DB") or DEFAULT_STORE,
+            vertex_url=env.get("ORDERSTATE_VERTEX_URL") or STAGE_BASE_URL,
+            vertex_token=env.get("ORDERSTATE_VERTEX_TOKEN") or None,
+            shops=parse_shops(env.get("ORDERSTATE_SHOPS")),
+            webhook_url=env.get("ORDERSTATE_WEBHOOK_URL") or None,
+        )
+
+    def shop_map(self) -> dict[int, Shop]:
+        return shops_from_pairs(self.shops, webhook_url=self.webhook_url)
+
+
+def shops_from_pairs(
+    pairs: Iterable[ShopSecret], *, webhook_url: str | None = None
+) -> dict[int, Shop]:
+    """``[(115, "a"), (115, "b"), (116, "c")]`` -> one ``Shop`` per id, secrets in order."""
+    secrets: dict[int, list[str]] = {}
+    providers: dict[int, str | None] = {}
+    for shop_id, secret, *provider in pairs:
+        secrets.setdefault(shop_id, []).append(secret)
+        providers[shop_id] = provider[0] if provider else None
+    return {
+        shop: Shop(tuple(values), webhook_url=webhook_url, provider=providers[shop])
+        for shop, values in secrets.items()
+    }
+
+
+def parse_shops(text: str | None) -> tuple[ShopSecret, ...]:
+    """``115:secret,stripe:116:other`` → ((115, "secret"), (116, "other", "stripe"))."""
+    if not text:
+        return ()
+    shops: list[ShopSecret] = []
+    for item in text.split(","):
+        parts = item.strip().split(":", 2)
+        if parts and not parts[0].isdigit():  # PROVIDER:SHOP_ID:SECRET
+            provider, rest = parts[0], ":".join(parts[1:])
+        else:
+            provider, rest = "", item.strip()
+        shop, sep, secret = rest.partition(":")
+        if not sep or not shop.isdigit() or not secret:
+            # The value holds a secret: never echo it back.
+            raise ValueError("a shop is SHOP_ID:SECRET (or PROVIDER:SHOP_ID:SECRET)")
+        shops.append((int(shop), secret, provider) if provider else (int(shop), secret))
+    return tuple(shops)
+
+
+def parse_order_ref(ref: str) -> tuple[int, str]:
+    """``115/test04`` → (115, "test04")."""
+    shop, sep, number = ref.partition("/")
+    if not sep or not shop.isdigit() or not number:
+        raise ValueError(f"an order is SHOP_ID/ORDER_NUMBER, got {ref!r}")
+    return int(shop), number

@@ -1,0 +1,34 @@
+"""The order service: placing, callbacks through a durable inbox, merchant requests, the
+periodic jobs, the replay audit and the read model, on one event store.
+
+It reaches providers only through the port (``orderstate.adapters.port``); build one with the
+composition root (``orderstate.adapters.bootstrap.build_service``), which registers them.
+"""
+
+from orderstate.adapters.port import Customer, Operation, Outcome, Shop
+
+from .application import OrderService
+from .inbox import InboxItem
+from .jobs import Polled
+from .providers import Providers, UnknownProvider
+from .readmodel import StateTotal
+from .views import CallbackResult, Listener, OrderUpdate, OrderView, ReplayReport, UnknownOrder
+
+__all__ = [
+    "CallbackResult",
+    "Customer",
+    "InboxItem",
+    "Listener",
+    "Operation",
+    "OrderService",
+    "OrderUpdate",
+    "OrderView",
+    "Outcome",
+    "Polled",
+    "Providers",
+    "ReplayReport",
+    "Shop",
+    "StateTotal",
+    "UnknownOrder",
+    "UnknownProvider",
+]

@@ -1,0 +1,193 @@
+"""The order service: the use cases a shop back end needs, on one eventsourcing Application.
+
+It places orders with the provider, handles callbacks through the inbox, records merchant
+requests, reconciles by polling, expires orders past their deadline, audits replay, and serves
+the read side. It knows providers only through the port (``orderstate.adapters.port``): which
+ones there are is the composition root's business (``orderstate.adapters.bootstrap``). The
+store is one setting (``memory``, a SQLite path, or a PostgreSQL URL).
+
+The use cases live in their own modules (``placing``, ``callbacks``, ``requests``, ``jobs``,
+``audit``); this class assembles them on the application's store and is their one face.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import ApplicationRecorder, JSONTranscoder
+
+from orderstate.adapters.port import DEFAULT_BODY_LIMIT, Customer, Fact, Operation, Outcome, Provider, Shop
+from orderstate.adapters.store import register_transcodings, store_env, with_ddl_retry
+from orderstate.engine import Money, order_id
+
+from . import audit
+from .callbacks import Callbacks
+from .inbox import InboxItem
+from .jobs import ExpiryStatus, Jobs
+from .orders import Orders
+from .placing import Placing
+from .providers import Providers
+from .readmodel import OrderProjection, StateTotal
+from .requests import Requests
+from .views import CallbackResult, Listener, OrderView, ReplayReport, UnknownOrder
+
+__all__ = ["OrderService"]
+
+
+class OrderService(Application[UUID]):
+    """Orders, callbacks and reconciliation on one event store."""
+
+    name = "orderstate"
+
+    def __init__(
+        self,
+        *,
+        providers: Iterable[Provider],
+        store: str = "memory",
+        shops: Mapping[int, Shop] | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        expiry_status: ExpiryStatus = "cancelled",
+        body_limit: int = DEFAULT_BODY_LIMIT,
+    ) -> None:
+        super().__init__(env=store_env(store))
+        self.providers = Providers(providers, shops or {})
+        self.clock = clock
+        self.body_limit = body_limit
+        self.orders = Orders(self)
+        self.projection = OrderProjection(
+            lambda start, limit: list(self.recorder.select_notifications(start, limit)),
+            self.mapper.to_domain_event,
+        )
+        self.callbacks = Callbacks(
+            self.orders, self.providers, self.projection, clock=clock, body_limit=body_limit
+        )
+        self.placing = Placing(self.orders, self.providers, self.callbacks)
+        self.requests = Requests(self.orders, self.providers)
+        self.jobs = Jobs(
+            self.orders,
+            self.providers,
+            self.projection,
+            self.placing,
+            clock=clock,
+            expiry_status=expiry_status,
+        )
+
+    def construct_recorder(self) -> ApplicationRecorder:
+        """eventsourcing's recorder, its start-up DDL retried when workers race on it."""
+        return with_ddl_retry(super().construct_recorder)
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        register_transcodings(transcoder)  # eventsourcing's own (UUID, datetime, ...) and Money
+
+    def close(self) -> None:
+        """Close the store and the providers' connections."""
+        super().close()
+        self.providers.close()
+
+    def subscribe(self, listener: Listener) -> None:
+        """Call ``listener`` after every saved change, and after every callback for a known
+        order (even one that changed nothing): the shop's side effects hang here.
+
+        Delivery to listeners is at least once: a listener that raises makes the callback's
+        HTTP answer fail, so the provider sends it again, and the listener sees it again.
+        """
+        self.orders.listeners.append(listener)
+
+    # -- placing and requests -----------------------------------------------------------------
+
+    def place(
+        self,
+        *,
+        shop_id: int,
+        order_number: str,
+        amount: Money,
+        auto_capture: bool = True,
+        time_limit: datetime | None = None,
+        customer: Customer | None = None,
+    ) -> OrderView:
+        """Record the order, create it at the provider, record the payment link (``placing``)."""
+        return self.placing.place(
+            shop_id=shop_id,
+            order_number=order_number,
+            amount=amount,
+            auto_capture=auto_capture,
+            time_limit=time_limit,
+            customer=customer,
+        )
+
+    def request(
+        self,
+        operation: Operation,
+        shop_id: int,
+        order_number: str,
+        amount: Money | str | None = None,
+    ) -> OrderView:
+        """Record a merchant request and send it to the provider (``requests``)."""
+        return self.requests.request(operation, shop_id, order_number, amount)
+
+    # -- callbacks ----------------------------------------------------------------------------
+
+    def handle_callback(
+        self,
+        shop_id: int,
+        body: bytes,
+        headers: Sequence[tuple[str, str]],
+        *,
+        provider: str | None = None,
+    ) -> CallbackResult:
+        """Keep, verify, read and apply one callback in one transaction (``callbacks``)."""
+        return self.callbacks.handle(shop_id, body, headers, provider=provider)
+
+    def process_inbox(self, *, order_id: UUID | None = None) -> list[CallbackResult]:
+        """Finish callbacks a crash left unfinished, and deferred ones whose order exists."""
+        return self.callbacks.process_inbox(order_id=order_id)
+
+    def rejected_callbacks(self) -> list[InboxItem]:
+        """Callbacks that were kept but not applied, with their reasons."""
+        return self.callbacks.rejected()
+
+    # -- periodic jobs ------------------------------------------------------------------------
+
+    def reconcile(self, *, older_than: timedelta = timedelta(minutes=5)) -> dict[str, int]:
+        """Poll the provider for unfinished orders quiet for ``older_than`` (``jobs``)."""
+        return self.jobs.reconcile(older_than=older_than)
+
+    def refresh(self, shop_id: int, order_number: str) -> str:
+        """Poll the provider for one order now and apply what it says."""
+        return self.jobs.refresh(shop_id, order_number)
+
+    def apply_polled(self, fact: Fact) -> Outcome:
+        """Apply a fact read by polling to its order."""
+        return self.jobs.apply_polled(fact)
+
+    def expire(self) -> dict[str, int]:
+        """Expire orders past their time limit, after asking the provider what it knows."""
+        return self.jobs.expire()
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def view(self, shop_id: int, order_number: str) -> OrderView:
+        return OrderView.of(self.orders.require(shop_id, order_number))
+
+    def history(self, shop_id: int, order_number: str) -> list[Any]:
+        """The order's stored events, oldest first."""
+        events = list(self.events.get(order_id(shop_id, order_number)))
+        if not events:
+            raise UnknownOrder(shop_id, order_number)
+        return events
+
+    def orders_by_state(self, *, rebuild: bool = False) -> list[StateTotal]:
+        """The read model: orders by state, amounts per currency."""
+        if rebuild:
+            self.projection.rebuild()
+        else:
+            self.projection.catch_up()
+        return self.projection.by_state()
+
+    def replay_verify(self) -> ReplayReport:
+        """Rebuild every order from its stored events and check the invariants (``audit``)."""
+        return audit.replay_verify(self.recorder, self.mapper, self.projection.orders)

@@ -1,0 +1,181 @@
+"""The callback pipeline: keep what arrived, verify and read it, bring its order up to date.
+
+One callback is one transaction: the received bytes, what became of them (an inbox item) and
+the order's new events are saved together, and only then may the caller answer 2xx. If
+processing fails unexpectedly, the raw callback is still saved, unfinished, before the error
+propagates (``process_inbox``, run at start-up, finishes it); a crash before any commit means
+no 2xx was sent, so the provider sends it again.
+
+The size limit is judged here, once: a body over it is kept (its first ``limit + 1`` bytes)
+and refused as too large before any provider reads it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from functools import partial
+from uuid import UUID, uuid4
+
+from eventsourcing.persistence import IntegrityError
+
+from orderstate.adapters.port import CallbackRefused, Fact, FactRejected, Outcome, Provider
+from orderstate.engine import order_id
+
+from .inbox import CONFLICT, InboxItem
+from .orders import SAVE_ATTEMPTS, Orders
+from .providers import Providers
+from .readmodel import OrderProjection
+from .views import CallbackResult
+
+__all__ = ["Callbacks"]
+
+log = logging.getLogger(__name__)
+
+Fetch = Callable[[], InboxItem]
+"""Gives the callback's inbox item, fresh for every attempt."""
+
+
+class Callbacks:
+    """Handling callbacks, now (``handle``) or after a restart (``process_inbox``)."""
+
+    def __init__(
+        self,
+        orders: Orders,
+        providers: Providers,
+        projection: OrderProjection,
+        *,
+        clock: Callable[[], datetime],
+        body_limit: int,
+    ) -> None:
+        self.orders = orders
+        self.providers = providers
+        self.projection = projection
+        self.clock = clock
+        self.body_limit = body_limit
+
+    def handle(
+        self,
+        shop_id: int,
+        body: bytes,
+        headers: Sequence[tuple[str, str]],
+        *,
+        provider: str | None = None,
+    ) -> CallbackResult:
+        """Keep the raw callback, verify, read and apply it: one transaction.
+
+        ``provider`` is the provider the callback was addressed to (its URL); it must be the
+        shop's. ``headers`` are as received (names in any case).
+        """
+        kept, item_id, received_at = body[: self.body_limit + 1], uuid4(), self.clock()
+
+        def received() -> InboxItem:
+            return InboxItem.receive(
+                shop_id=shop_id,
+                body=kept,
+                headers=list(headers),
+                received_at=received_at,
+                id=item_id,
+            )
+
+        try:
+            return self._process(received, kept, addressed_to=provider)
+        except BaseException:
+            self._save_quietly(received())  # keep what arrived; the error still propagates
+            raise
+
+    def process_inbox(self, *, order_id: UUID | None = None) -> list[CallbackResult]:
+        """Finish callbacks left unfinished (a crash) or waiting for their order; with
+        ``order_id``, only the callbacks deferred for that order."""
+        self.projection.catch_up()
+        results = []
+        for known in list(self.projection.unfinished_inbox()):
+            if order_id is not None and known.order_id != order_id:
+                continue
+            item = self._load_item(known.id)
+            if item.finished:
+                continue
+            if item.deferred_for is not None and self.orders.get(item.deferred_for) is None:
+                continue
+            results.append(self._process(partial(self._load_item, item.id), item.body))
+        return results
+
+    def rejected(self) -> list[InboxItem]:
+        """Callbacks that were kept but not applied, with their reasons."""
+        self.projection.catch_up()
+        return [item for item in self.projection.inbox.values() if item.status == Outcome.REJECTED]
+
+    # -- the steps ----------------------------------------------------------------------------
+
+    def _process(
+        self, fetch: Fetch, body: bytes, *, addressed_to: str | None = None
+    ) -> CallbackResult:
+        item = fetch()
+        provider = self.providers.for_shop(item.shop_id)
+        try:
+            if len(body) > self.body_limit:
+                reason = f"callback field 'body': {len(body)} bytes is over the "
+                raise CallbackRefused(Outcome.TOO_LARGE, f"{reason}{self.body_limit}-byte limit")
+            if addressed_to not in (None, provider.name):
+                reason = f"shop {item.shop_id} is a {provider.name} shop, not {addressed_to}"
+                raise CallbackRefused(Outcome.UNAUTHENTICATED, reason)
+            fact = provider.read_callback(
+                body,
+                dict(item.headers_pairs()),
+                shop_id=item.shop_id,
+                shop=self.providers.shop(item.shop_id),
+                received_at=item.received_at,
+            )
+        except CallbackRefused as refusal:
+            item.rejected(refusal.outcome.value, refusal.reason)
+            self._save_quietly(item)
+            return CallbackResult(refusal.outcome, item.id, reason=refusal.reason)
+        return self._apply(fetch, item, provider, fact)
+
+    def _apply(self, fetch: Fetch, item: InboxItem, provider: Provider, fact: Fact) -> CallbackResult:
+        oid = order_id(fact.shop_id, fact.order_number)
+        for attempt in range(SAVE_ATTEMPTS):
+            if attempt:
+                item = fetch()
+                if item.finished:  # another worker finished it while we were racing
+                    return _result(item, fact)
+            order = self.orders.get(oid)
+            if order is None:
+                item.deferred(oid, "order not known yet")
+                return self._save_item(item, fact)
+            try:
+                update = provider.bring_up_to_date(order, fact)
+            except FactRejected as error:
+                item.rejected(CONFLICT, error.reason)
+                return self._save_item(item, fact)
+            item.applied(update.outcome.value, oid, list(update.events))
+            try:
+                self.orders.save(order, item)
+            except IntegrityError:
+                continue  # the order moved under us: load it again and re-apply
+            self.orders.tell(order, update.events, "callback")
+            return CallbackResult(
+                update.outcome, item.id, update.events, order_number=fact.order_number
+            )
+        raise RuntimeError(f"callback {item.id}: gave up after {SAVE_ATTEMPTS} conflicts")
+
+    def _save_item(self, item: InboxItem, fact: Fact) -> CallbackResult:
+        """Save a deferred or rejected item; its status and reason are the result."""
+        self._save_quietly(item)
+        return _result(item, fact)
+
+    def _save_quietly(self, item: InboxItem) -> None:
+        """Save an inbox item's outcome; another worker finishing it first is fine."""
+        try:
+            self.orders.save(item)
+        except IntegrityError:
+            log.info("inbox item %s was finished by another worker", item.id)
+
+    def _load_item(self, item_id: UUID) -> InboxItem:
+        loaded: InboxItem = self.orders.load(item_id)
+        return loaded
+
+
+def _result(item: InboxItem, fact: Fact) -> CallbackResult:
+    return CallbackResult(item.outcome, item.id, reason=item.reason, order_number=fact.order_number)

@@ -1,0 +1,95 @@
+"""Loading and saving orders: get → command → save, retried when a concurrent writer wins.
+
+Every use case of the service goes through ``Orders``: one load of the order per command, a
+not-found as ``UnknownOrder``, and on eventsourcing's ``IntegrityError`` (another writer saved
+the same order version first) a reload and a second run of the command, a bounded number of
+times. Listeners hear about every saved change.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError
+
+from orderstate.engine import Order, order_id, project_order
+
+from .views import Listener, OrderUpdate, OrderView, UnknownOrder
+
+__all__ = ["SAVE_ATTEMPTS", "Orders"]
+
+log = logging.getLogger(__name__)
+
+SAVE_ATTEMPTS = 8
+
+
+class Orders:
+    """The orders (and, through ``save``, anything saved with them) of one application."""
+
+    def __init__(self, app: Application[UUID]) -> None:
+        self._app = app
+        self.listeners: list[Listener] = []
+
+    def get(self, oid: UUID) -> Order | None:
+        try:
+            order: Order = self._app.repository.get(oid, projector_func=project_order)
+        except AggregateNotFoundError:
+            return None
+        return order
+
+    def find(self, shop_id: int, order_number: str) -> Order | None:
+        return self.get(order_id(shop_id, order_number))
+
+    def require(self, shop_id: int, order_number: str) -> Order:
+        order = self.find(shop_id, order_number)
+        if order is None:
+            raise UnknownOrder(shop_id, order_number)
+        return order
+
+    def load(self, aggregate_id: UUID) -> Any:
+        """Any aggregate of the store by id (an inbox item, say)."""
+        return self._app.repository.get(aggregate_id)
+
+    def save(self, *aggregates: Any) -> None:
+        """Save together, in one transaction (``IntegrityError`` if a version was taken)."""
+        self._app.save(*aggregates)
+
+    def change(
+        self,
+        oid: UUID,
+        command: Callable[[Order], None],
+        source: str = "command",
+        *,
+        loaded: Order | None = None,
+    ) -> Order:
+        """Run ``command`` on the order and save; on a concurrent write, reload and run again.
+
+        ``loaded`` is the order already in hand (the first attempt does not load it again).
+        """
+        order = loaded
+        for _ in range(SAVE_ATTEMPTS):
+            if order is None:
+                order = self.get(oid)
+            if order is None:
+                raise LookupError(f"no order {oid}")
+            command(order)
+            appended = tuple(type(event).__name__ for event in order.pending_events)
+            try:
+                self.save(order)
+            except IntegrityError:
+                order = None
+                continue
+            if appended:
+                self.tell(order, appended, source)
+            return order
+        raise RuntimeError(f"order {oid}: gave up after {SAVE_ATTEMPTS} concurrent writes")
+
+    def tell(self, order: Order, events: tuple[str, ...], source: str) -> None:
+        """Tell every listener what was just saved (or, for a callback, seen)."""
+        update = OrderUpdate(OrderView.of(order), events, source)
+        for listener in self.listeners:
+            listener(update)

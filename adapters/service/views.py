@@ -1,0 +1,102 @@
+"""What the service hands back: views of orders, callback results, replay reports, and its
+one error of its own (an order it does not know)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from orderstate.adapters.port import Outcome
+from orderstate.engine import Money, Order, OrderstateError, Request, State
+
+__all__ = [
+    "CallbackResult",
+    "Listener",
+    "OrderUpdate",
+    "OrderView",
+    "ReplayReport",
+    "UnknownOrder",
+]
+
+
+class UnknownOrder(OrderstateError, LookupError):
+    """No order with this shop and order number is stored here."""
+
+    def __init__(self, shop_id: int, order_number: str) -> None:
+        super().__init__(f"no order {order_number} in shop {shop_id}")
+        self.shop_id = shop_id
+        self.order_number = order_number
+
+
+@dataclass(frozen=True)
+class OrderView:
+    """One order as a shop's back office sees it."""
+
+    shop_id: int
+    order_number: str
+    state: State
+    amount: Money
+    authorized: Money
+    captured: Money
+    refunded: Money
+    pending: Request | None
+    payment_link: str | None
+    confirmation_sender: str
+    reason: str | None
+    version: int
+
+    @classmethod
+    def of(cls, order: Order) -> OrderView:
+        return cls(
+            shop_id=order.shop_id,
+            order_number=order.order_number,
+            state=order.state,
+            amount=order.amount,
+            authorized=order.authorized,
+            captured=order.captured,
+            refunded=order.refunded,
+            pending=order.pending,
+            payment_link=order.payment_link,
+            confirmation_sender=order.confirmation_sender,
+            reason=order.reason,
+            version=order.version,
+        )
+
+
+@dataclass(frozen=True)
+class CallbackResult:
+    """What handling one callback did, for the HTTP layer and the CLI."""
+
+    outcome: Outcome
+    inbox_id: UUID
+    events: tuple[str, ...] = ()
+    reason: str | None = None
+    order_number: str | None = None
+
+
+@dataclass(frozen=True)
+class OrderUpdate:
+    """What a listener hears: the order now, the events just saved (none for a duplicate or
+    stale callback), and where the change came from (callback, reconcile, command, expire)."""
+
+    view: OrderView
+    events: tuple[str, ...]
+    source: str
+
+
+Listener = Callable[[OrderUpdate], None]
+
+
+@dataclass(frozen=True)
+class ReplayReport:
+    """``replay --verify``: how much was rebuilt, how fast, and what failed."""
+
+    orders: int
+    events: int
+    seconds: float
+    failures: tuple[str, ...] = field(default=())
+
+    @property
+    def events_per_second(self) -> float:
+        return self.events / self.seconds if self.seconds > 0 else float("inf")
