@@ -91,16 +91,16 @@ def _order_in(state: str, number: int) -> Order:
         auto_capture=single,
         customer_email_given=True,
     )
-    order.issue_payment_link("https://pay.example/check")
+    order.record_payment_link("https://pay.example/check")
     if state == "authorized":
-        order.authorize(AMOUNT)
+        order.record_authorization(AMOUNT)
     elif state != "in_progress":
-        order.capture()
+        order.record_capture()
         if state in ("completed", "partially_refunded"):
-            order.start_clearing()
-            order.settle()
+            order.record_clearing_started()
+            order.record_settlement()
         if state == "partially_refunded":
-            order.refund(HALF)
+            order.record_refund(HALF)
     if order.state != state:
         raise RuntimeError(f"set-up reached {order.state}, not {state}")
     order.collect_events()
@@ -210,44 +210,44 @@ def _check_sm_agrees(machine: Any, orders: dict[str, Order]) -> None:
 
 
 def _single_paid(order: Order) -> None:
-    order.issue_payment_link("https://pay.example/a")
-    order.capture()
-    order.start_clearing()
-    order.settle()
+    order.record_payment_link("https://pay.example/a")
+    order.record_capture()
+    order.record_clearing_started()
+    order.record_settlement()
 
 
 def _single_refunded(order: Order) -> None:
-    order.issue_payment_link("https://pay.example/b")
-    order.capture()
-    order.start_clearing()
-    order.settle()
+    order.record_payment_link("https://pay.example/b")
+    order.record_capture()
+    order.record_clearing_started()
+    order.record_settlement()
     order.request_refund(HALF)
-    order.refund(HALF)
-    order.refund(REST)
+    order.record_refund(HALF)
+    order.record_refund(REST)
 
 
 def _two_stage(order: Order) -> None:
-    order.issue_payment_link("https://pay.example/c")
-    order.send_to_review()
-    order.accept_review()
-    order.authorize(AMOUNT)
+    order.record_payment_link("https://pay.example/c")
+    order.record_review_started()
+    order.record_review_accepted()
+    order.record_authorization(AMOUNT)
     order.request_capture()
-    order.capture(AMOUNT)
-    order.start_clearing()
-    order.settle()
+    order.record_capture(AMOUNT)
+    order.record_clearing_started()
+    order.record_settlement()
 
 
 def _two_stage_voided(order: Order) -> None:
-    order.issue_payment_link("https://pay.example/d")
-    order.authorize(AMOUNT)
+    order.record_payment_link("https://pay.example/d")
+    order.record_authorization(AMOUNT)
     order.request_cancel()
-    order.decline_request("412 precondition failed")
-    order.void()
+    order.record_request_declined("412 precondition failed")
+    order.record_void()
 
 
 def _failed(order: Order) -> None:
-    order.issue_payment_link("https://pay.example/e")
-    order.fail("card declined")
+    order.record_payment_link("https://pay.example/e")
+    order.record_failure("card declined")
 
 
 # (commands, auto_capture, customer_email_given): five histories, cycled over the orders.

@@ -19,11 +19,28 @@ from .errors import (
 )
 from .lifecycle import Lifecycle, Transition, load_lifecycle
 from .money import Money
-from .order import LIFECYCLE, Order, order_id
+from .order import LIFECYCLE, Order, Request, order_id
 from .replay import project_order
+from .states import (
+    CANCELLABLE_STATES,
+    CAPTURABLE_STATES,
+    EXPIRABLE_STATES,
+    FINAL_STATES,
+    PAID_STATES,
+    REFUNDABLE_STATES,
+    SPINE,
+    State,
+)
 
 __all__ = [
+    "CANCELLABLE_STATES",
+    "CAPTURABLE_STATES",
+    "EXPIRABLE_STATES",
+    "FINAL_STATES",
     "LIFECYCLE",
+    "PAID_STATES",
+    "REFUNDABLE_STATES",
+    "SPINE",
     "CommandRefused",
     "CurrencyMismatch",
     "DeadlineNotReached",
@@ -37,6 +54,8 @@ __all__ = [
     "OperationPending",
     "Order",
     "OrderstateError",
+    "Request",
+    "State",
     "Transition",
     "TransitionNotAllowed",
     "UnknownCurrency",

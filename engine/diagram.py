@@ -24,7 +24,7 @@ __all__ = ["to_dot", "to_mermaid"]
 _HEADER = "Generated from the life-cycle spec by orderstate.engine.diagram; do not edit."
 
 
-def to_mermaid(lifecycle: Lifecycle) -> str:
+def to_mermaid(lifecycle: Lifecycle[str]) -> str:
     """A Mermaid ``stateDiagram-v2``: one arrow per transition, guards in brackets."""
     lines = [f"%% {_HEADER}", "stateDiagram-v2", f"    [*] --> {lifecycle.initial}"]
     moving = [t for t in lifecycle.transitions if t.moves]
@@ -35,7 +35,7 @@ def to_mermaid(lifecycle: Lifecycle) -> str:
     return "\n".join(lines) + "\n"
 
 
-def to_dot(lifecycle: Lifecycle, *, spine: Sequence[str] = ()) -> str:
+def to_dot(lifecycle: Lifecycle[str], *, spine: Sequence[str] = ()) -> str:
     """A Graphviz digraph laid out top to bottom: start point, rounded states, final rings.
 
     ``spine`` names states joined one to the next by transitions; they are kept in one straight
@@ -73,18 +73,18 @@ def to_dot(lifecycle: Lifecycle, *, spine: Sequence[str] = ()) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _label(transition: Transition) -> str:
+def _label(transition: Transition[str]) -> str:
     if transition.guard is None:
         return transition.event
     return f"{transition.event} [{transition.guard}]"
 
 
-def _finals(lifecycle: Lifecycle) -> list[str]:
+def _finals(lifecycle: Lifecycle[str]) -> list[str]:
     """Final states in spec order (``final_states`` is a set, whose order is not stable)."""
     return [state for state in lifecycle.states if lifecycle.is_final(state)]
 
 
-def _spine_edges(lifecycle: Lifecycle, spine: Sequence[str]) -> set[tuple[str, str]]:
+def _spine_edges(lifecycle: Lifecycle[str], spine: Sequence[str]) -> set[tuple[str, str]]:
     moves = {(t.source, t.target) for t in lifecycle.transitions if t.moves}
     edges = set(pairwise(spine))
     unknown = [state for state in spine if state not in lifecycle.states]
@@ -94,7 +94,7 @@ def _spine_edges(lifecycle: Lifecycle, spine: Sequence[str]) -> set[tuple[str, s
     return edges
 
 
-def _state_style(lifecycle: Lifecycle, state: str, spine: Sequence[str]) -> dict[str, str]:
+def _state_style(lifecycle: Lifecycle[str], state: str, spine: Sequence[str]) -> dict[str, str]:
     style = {"shape": "doublecircle", "fontsize": "11"} if lifecycle.is_final(state) else {}
     if state in spine:
         style["group"] = _quote("spine")  # one group: Graphviz keeps its nodes in a line
@@ -108,7 +108,7 @@ def _attributes(style: dict[str, str]) -> str:
     return " [" + ", ".join(f"{key}={value}" for key, value in style.items()) + "]"
 
 
-def _loops(transitions: Iterable[Transition]) -> dict[str, list[str]]:
+def _loops(transitions: Iterable[Transition[str]]) -> dict[str, list[str]]:
     loops: dict[str, list[str]] = {}
     for t in transitions:
         loops.setdefault(t.source, []).append(_label(t))

@@ -91,7 +91,8 @@ class CommandRefused(OrderstateError):
         self.state = state
         self.event = event
         self.reason = reason
-        super().__init__(f"order {order_id}: cannot {event} in state {state!r}: {reason}")
+        # str(): a State member's repr would be <State.PAID: 'paid'>; the message quotes the name.
+        super().__init__(f"order {order_id}: cannot {event} in state {str(state)!r}: {reason}")
 
 
 class TransitionNotAllowed(CommandRefused):

@@ -68,7 +68,17 @@ from orderstate.adapters.vertex.simulator import (
     serve,
 )
 from orderstate.adapters.vertex.translate import provider_view
-from orderstate.engine import LIFECYCLE, CommandRefused, Money
+from orderstate.engine import (
+    CANCELLABLE_STATES,
+    CAPTURABLE_STATES,
+    FINAL_STATES,
+    LIFECYCLE,
+    PAID_STATES,
+    REFUNDABLE_STATES,
+    CommandRefused,
+    Money,
+    State,
+)
 
 __all__ = [
     "DEFAULT_SETTINGS",
@@ -94,16 +104,15 @@ DEFAULT_SETTINGS = settings(
 A run of 100 examples takes about two seconds: steps are cheap because nothing goes over a
 socket."""
 
-_AUTHORIZED = frozenset({"authorized"})
-_REFUNDABLE = frozenset({"completed", "partially_refunded"})
+# The groups of states come from the engine, derived from the life-cycle spec. PAID_STATES (an
+# order is paid once it reaches one of these: money was captured for it) is re-exported.
+_VOIDABLE: frozenset[State] = CAPTURABLE_STATES & CANCELLABLE_STATES
+"""A two-stage hold the merchant can release: cancellable while it can still be captured."""
 
-PAID_STATES = frozenset({"paid", "clearing", "completed", "partially_refunded", "refunded"})
-"""An order is paid once it reaches one of these: money was captured for it."""
-
-NEVER_SHIPPED_STATES = frozenset({"refunded", "cancelled", "failed", "rejected"})
+NEVER_SHIPPED_STATES: frozenset[State] = FINAL_STATES
 """Nothing ships in these: the money was given back, or never came."""
 
-_NO_MONEY_ENDINGS = frozenset({"cancelled", "failed", "rejected"})
+_NO_MONEY_ENDINGS: frozenset[State] = FINAL_STATES - PAID_STATES
 
 Flow = Literal["single_stage", "two_stage", "reviewed"]
 """How an order is paid: at once, authorized then captured, or at once after antifraud review."""
@@ -327,25 +336,25 @@ class ShopIntegrationMachine(RuleBasedStateMachine):
 
     # -- the merchant -----------------------------------------------------------------------
 
-    @precondition(lambda self: self._any_locally(_AUTHORIZED))
+    @precondition(lambda self: self._any_locally(CAPTURABLE_STATES))
     @rule(order=orders)
     def capture(self, order: str) -> None:
         """The merchant captures a two-stage payment."""
-        if self._requestable(order, _AUTHORIZED):
+        if self._requestable(order, CAPTURABLE_STATES):
             self._merchant(lambda: self.service.capture(self.shop_id, order))
 
-    @precondition(lambda self: self._any_locally(_AUTHORIZED))
+    @precondition(lambda self: self._any_locally(_VOIDABLE))
     @rule(order=orders)
     def void(self, order: str) -> None:
         """The merchant voids a two-stage payment (releases the hold)."""
-        if self._requestable(order, _AUTHORIZED):
+        if self._requestable(order, _VOIDABLE):
             self._merchant(lambda: self.service.cancel(self.shop_id, order))
 
-    @precondition(lambda self: self._any_locally(_REFUNDABLE))
+    @precondition(lambda self: self._any_locally(REFUNDABLE_STATES))
     @rule(order=orders, portion=st.sampled_from(["all", "half"]))
     def refund(self, order: str, portion: Literal["all", "half"]) -> None:
         """The merchant refunds what is left, or half of it."""
-        if not self._requestable(order, _REFUNDABLE):
+        if not self._requestable(order, REFUNDABLE_STATES):
             return
         current = self.view(order)
         left = current.captured.minor - current.refunded.minor

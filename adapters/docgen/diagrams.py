@@ -14,9 +14,8 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
+from orderstate.engine import LIFECYCLE, SPINE, Lifecycle
 from orderstate.engine.diagram import to_dot, to_mermaid
-from orderstate.engine.lifecycle import Lifecycle
-from orderstate.engine.order import LIFECYCLE
 
 __all__ = [
     "SPINE",
@@ -28,8 +27,7 @@ __all__ = [
     "write_diagrams",
 ]
 
-SPINE = ("created", "in_progress", "paid", "clearing", "completed")
-"""The happy path the spec's description names, drawn as the straight bold line of the DOT."""
+# SPINE (the engine's happy path, derived from the spec) is drawn as the DOT's straight bold line.
 
 INSTALL_HINT = "install Graphviz with `apt-get install graphviz` (or run `make graphviz`)"
 
@@ -55,13 +53,15 @@ def render_svg(dot_source: str) -> str:
     return result.stdout
 
 
-def diagram_texts(lifecycle: Lifecycle = LIFECYCLE, spine: Sequence[str] = SPINE) -> dict[str, str]:
+def diagram_texts(
+    lifecycle: Lifecycle[str] = LIFECYCLE, spine: Sequence[str] = SPINE
+) -> dict[str, str]:
     """The text files by name, ``lifecycle.mmd`` and ``lifecycle.dot``: no Graphviz needed."""
     return {"lifecycle.mmd": to_mermaid(lifecycle), "lifecycle.dot": to_dot(lifecycle, spine=spine)}
 
 
 def write_diagrams(
-    directory: Path, *, lifecycle: Lifecycle = LIFECYCLE, spine: Sequence[str] = SPINE
+    directory: Path, *, lifecycle: Lifecycle[str] = LIFECYCLE, spine: Sequence[str] = SPINE
 ) -> list[Path]:
     """Write ``lifecycle.mmd``, ``lifecycle.dot`` and ``lifecycle.svg``; return their paths.
 

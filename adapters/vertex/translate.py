@@ -19,11 +19,19 @@ from __future__ import annotations
 
 import copy
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from orderstate.engine import LIFECYCLE, CommandRefused, Money, Order
+from orderstate.engine import (
+    LIFECYCLE,
+    CommandRefused,
+    Lifecycle,
+    LifecycleSpecError,
+    Money,
+    Order,
+    State,
+)
 
 from .errors import SnapshotRejected
 from .models import OrderSnapshot, OrderStatus, PaymentStatus
@@ -35,6 +43,7 @@ __all__ = [
     "Translation",
     "View",
     "apply_snapshot",
+    "check_steps",
     "plan",
     "provider_view",
 ]
@@ -54,17 +63,17 @@ class Outcome(StrEnum):
 
 
 # What each provider order status means locally. in_progress depends on its payments.
-ORDER_STATUSES: dict[OrderStatus, str] = {
-    OrderStatus.REGISTERED: "in_progress",
-    OrderStatus.IN_PROGRESS: "in_progress",  # or authorized / clearing / need_action: payments
-    OrderStatus.REVIEW: "review",
-    OrderStatus.COMPLETED: "completed",
-    OrderStatus.PARTIALLY_REFUNDED: "partially_refunded",
-    OrderStatus.REFUNDED: "refunded",
-    OrderStatus.CANCELLED: "cancelled",
-    OrderStatus.FAILED: "failed",
-    OrderStatus.REJECTED: "rejected",
-    OrderStatus.NEED_ACTION: "need_action",
+ORDER_STATUSES: dict[OrderStatus, State] = {
+    OrderStatus.REGISTERED: State.IN_PROGRESS,
+    OrderStatus.IN_PROGRESS: State.IN_PROGRESS,  # or authorized / clearing / need_action: payments
+    OrderStatus.REVIEW: State.REVIEW,
+    OrderStatus.COMPLETED: State.COMPLETED,
+    OrderStatus.PARTIALLY_REFUNDED: State.PARTIALLY_REFUNDED,
+    OrderStatus.REFUNDED: State.REFUNDED,
+    OrderStatus.CANCELLED: State.CANCELLED,
+    OrderStatus.FAILED: State.FAILED,
+    OrderStatus.REJECTED: State.REJECTED,
+    OrderStatus.NEED_ACTION: State.NEED_ACTION,
 }
 
 # How each charge status counts: money held, money taken, or no money (ignored).
@@ -86,7 +95,7 @@ REFUND_DONE = (PaymentStatus.COMPLETED, PaymentStatus.REFUNDED)
 class View:
     """The provider's view in domain terms."""
 
-    state: str
+    state: State
     authorized: Money
     captured: Money
     refunded: Money
@@ -132,8 +141,8 @@ def provider_view(snapshot: OrderSnapshot) -> View:
         refunded = taken
     if snapshot.status in {OrderStatus.IN_PROGRESS, OrderStatus.REGISTERED}:
         state = _in_progress_state(held, taken)
-    if (settled or state == "clearing") and taken != snapshot.cost:
-        state = "need_action"  # completed payments that do not add up are never completed
+    if (settled or state == State.CLEARING) and taken != snapshot.cost:
+        state = State.NEED_ACTION  # completed payments that do not add up are never completed
     return View(
         state=state,
         authorized=held if not held.is_zero else taken,
@@ -152,12 +161,14 @@ def _counts(status: PaymentStatus, kind: str) -> bool:
     return PAYMENT_STATUSES[status] == kind
 
 
-def _in_progress_state(held: Money, taken: Money) -> str:
+def _in_progress_state(held: Money, taken: Money) -> State:
     if not taken.is_zero:
-        return "clearing"  # paid; the seed's order stays in_progress during 1-3 days of clearing
+        return (
+            State.CLEARING
+        )  # paid; the seed's order stays in_progress during 1-3 days of clearing
     if not held.is_zero:
-        return "authorized"
-    return "in_progress"
+        return State.AUTHORIZED
+    return State.IN_PROGRESS
 
 
 # -- the steps the translator may take, one per domain event it can emit -------------------
@@ -166,9 +177,9 @@ Step = Callable[[Order, View, OrderSnapshot], None]
 
 
 def _mismatch_resolution(order: Order, view: View, _: OrderSnapshot) -> None:
-    if view.state == "cancelled":
+    if view.state == State.CANCELLED:
         order.resolve_mismatch("cancelled", Money(0, order.currency))
-    elif view.state == "refunded":
+    elif view.state == State.REFUNDED:
         order.resolve_mismatch("refunded", view.captured)
     else:
         order.resolve_mismatch("completed", view.captured)
@@ -180,37 +191,49 @@ def _refund_increment(order: Order, view: View) -> Money:
 
 
 STEPS: dict[str, Step] = {
-    "PaymentLinkIssued": lambda o, v, s: o.issue_payment_link(s.payment_link or UNKNOWN_LINK),
-    "SentToReview": lambda o, v, s: o.send_to_review(),
-    "ReviewAccepted": lambda o, v, s: o.accept_review(),
-    "ReviewDeclined": lambda o, v, s: o.decline_review("declined by the provider's review"),
-    "PaymentAuthorized": lambda o, v, s: o.authorize(
-        v.voided if v.state == "cancelled" else v.authorized
+    "PaymentLinkIssued": lambda o, v, s: o.record_payment_link(s.payment_link or UNKNOWN_LINK),
+    "SentToReview": lambda o, v, s: o.record_review_started(),
+    "ReviewAccepted": lambda o, v, s: o.record_review_accepted(),
+    "ReviewDeclined": lambda o, v, s: o.record_review_declined("declined by the provider's review"),
+    "PaymentAuthorized": lambda o, v, s: o.record_authorization(
+        v.voided if v.state == State.CANCELLED else v.authorized
     ),
-    "PaymentCaptured": lambda o, v, s: o.capture(v.captured),
-    "ClearingStarted": lambda o, v, s: o.start_clearing(),
-    "OrderSettled": lambda o, v, s: o.settle(),
-    "AmountMismatchDetected": lambda o, v, s: o.detect_mismatch(v.paid),
+    "PaymentCaptured": lambda o, v, s: o.record_capture(v.captured),
+    "ClearingStarted": lambda o, v, s: o.record_clearing_started(),
+    "OrderSettled": lambda o, v, s: o.record_settlement(),
+    "AmountMismatchDetected": lambda o, v, s: o.record_mismatch(v.paid),
     "MismatchResolved": _mismatch_resolution,
-    "OrderFailed": lambda o, v, s: o.fail(f"provider status {v.status}"),
-    "OrderCancelled": lambda o, v, s: o.cancel(f"provider status {v.status}"),
-    "OrderRejected": lambda o, v, s: o.reject(f"provider status {v.status}"),
-    "PaymentVoided": lambda o, v, s: o.void(),
-    "RefundSucceeded": lambda o, v, s: o.refund(_refund_increment(o, v)),
+    "OrderFailed": lambda o, v, s: o.record_failure(f"provider status {v.status}"),
+    "OrderCancelled": lambda o, v, s: o.record_cancellation(f"provider status {v.status}"),
+    "OrderRejected": lambda o, v, s: o.record_rejection(f"provider status {v.status}"),
+    "PaymentVoided": lambda o, v, s: o.record_void(),
+    "RefundSucceeded": lambda o, v, s: o.record_refund(_refund_increment(o, v)),
 }
-"""Events the provider's view can imply. Merchant requests (``*Requested``, ``RequestDeclined``)
-and ``AuthorizationExpired`` (the provider reports a lapsed hold as ``cancelled``) are never
-inferred from a snapshot; ``ConfirmationEmailDue`` follows ``PaymentCaptured`` by itself."""
+"""Events the provider's view can imply, keyed by the spec's event names (checked at import).
+Merchant requests (``*Requested``, ``RequestDeclined``) and ``AuthorizationExpired`` (the
+provider reports a lapsed hold as ``cancelled``) are never inferred from a snapshot;
+``ConfirmationEmailDue`` follows ``PaymentCaptured`` by itself."""
+
+
+def check_steps(steps: Mapping[str, Step], lifecycle: Lifecycle[str] = LIFECYCLE) -> None:
+    """Refuse a step keyed by a name that is not an event of the spec (a typo or a renamed
+    event would otherwise make the translator silently never take that step)."""
+    for event in steps:
+        if event not in lifecycle.events:
+            raise LifecycleSpecError(event, "a translator step names no event of the spec")
+
+
+check_steps(STEPS)
 
 
 def _matches(order: Order, view: View) -> bool:
     if order.state != view.state:
         return False
-    if view.state in {"partially_refunded", "refunded"}:
+    if view.state in {State.PARTIALLY_REFUNDED, State.REFUNDED}:
         return order.refunded == view.refunded
-    if view.state == "authorized":
+    if view.state == State.AUTHORIZED:
         return order.authorized == view.authorized
-    if view.state == "cancelled" and not order.auto_capture and not view.voided.is_zero:
+    if view.state == State.CANCELLED and not order.auto_capture and not view.voided.is_zero:
         return order.authorized == view.voided  # a void: the hold is part of the history
     return True
 
@@ -240,14 +263,14 @@ def plan(order: Order, view: View, snapshot: OrderSnapshot) -> list[str] | None:
     return None
 
 
-_MOVES: dict[str, tuple[str, ...]] = {
+_MOVES: dict[State, tuple[str, ...]] = {
     state: tuple(e for (source, e) in LIFECYCLE.table if source == state and e in STEPS)
     for state in LIFECYCLE.states
 }
 """The events the translator may emit from each state, in the spec's order (worked out once)."""
 
 
-def _moves_from(state: str) -> tuple[str, ...]:
+def _moves_from(state: State) -> tuple[str, ...]:
     return _MOVES[state]
 
 
@@ -279,7 +302,8 @@ def apply_snapshot(order: Order, snapshot: OrderSnapshot) -> Translation:
         return Translation(Outcome.APPLIED, tuple(path))
     if _is_behind(order, view):
         return Translation(Outcome.STALE)
-    _reject(order, snapshot, f"provider says {view.state!r}, local order is {order.state!r}")
+    provider, local = str(view.state), str(order.state)  # the names, not State reprs
+    _reject(order, snapshot, f"provider says {provider!r}, local order is {local!r}")
     raise AssertionError("unreachable")  # pragma: no cover - _reject always raises
 
 
@@ -294,24 +318,22 @@ def _check_identity(order: Order, snapshot: OrderSnapshot) -> None:
 
 def _is_pre_review(order: Order, view: View) -> bool:
     """While in review, an in_progress snapshot with no payment is the one from before it."""
-    return order.state == "review" and view.state == "in_progress" and not view.active
+    return order.state == State.REVIEW and view.state == State.IN_PROGRESS and not view.active
 
 
 def _is_behind(order: Order, view: View) -> bool:
     if view.refunded < order.refunded:
         return True
-    return order.state in _descendants(view.state) and view.refunded <= order.refunded
+    return order.state in _DESCENDANTS[view.state] and view.refunded <= order.refunded
 
 
-def _descendants(state: str) -> set[str]:
-    found, queue = set(), deque([state])
-    while queue:
-        current = queue.popleft()
-        for transition in LIFECYCLE.transitions:
-            if transition.source == current and transition.target not in found:
-                found.add(transition.target)
-                queue.append(transition.target)
-    return found
+_DESCENDANTS: dict[State, frozenset[State]] = {
+    state: frozenset().union(
+        *(LIFECYCLE.reachable(t.target) for t in LIFECYCLE.transitions if t.source == state)
+    )
+    for state in LIFECYCLE.states
+}
+"""The states each state leads to in one or more transitions (itself only through a loop)."""
 
 
 def _reject(order: Order, snapshot: OrderSnapshot, reason: str) -> None:

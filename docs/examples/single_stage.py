@@ -18,16 +18,18 @@ def main() -> int:
         customer_email_given=False,  # so the merchant, not the gateway, sends the confirmation
     )
     # Create Order answered with a paymentLink; the customer pays; 1-3 days of clearing.
-    order.issue_payment_link("https://payment-page.stage.vertexgateway.com/payment?session-id=1")
-    order.capture()  # single-stage: the payment captures the full amount
-    order.start_clearing()
-    order.settle()
+    order.record_payment_link("https://payment-page.stage.vertexgateway.com/payment?session-id=1")
+    order.record_capture()  # single-stage: the payment captures the full amount
+    order.record_clearing_started()
+    order.record_settlement()
     # A partial refund, asked for and then confirmed by the provider.
     order.request_refund(Money.parse("6.99", "PHP"))
-    order.refund(Money.parse("6.99", "PHP"))
+    order.record_refund(Money.parse("6.99", "PHP"))
 
     try:
-        order.refund(Money.parse("60.00", "PHP"))  # more than is left: refused, nothing appended
+        order.record_refund(
+            Money.parse("60.00", "PHP")
+        )  # more than is left: refused, nothing appended
     except CommandRefused as refused:
         print(f"refused: {refused.reason}")
 

@@ -30,14 +30,14 @@ def walk(order: Order, *steps: Callable[[Order], object]) -> Order:
 
 
 def link(order: Order) -> None:
-    order.issue_payment_link("https://payment-page.example/payment?session-id=1")
+    order.record_payment_link("https://payment-page.example/payment?session-id=1")
 
 
 def settled(*, email: bool = True) -> Order:
     return walk(
         placed(email=email),
         link,
-        Order.capture,
-        Order.start_clearing,
-        Order.settle,
+        Order.record_capture,
+        Order.record_clearing_started,
+        Order.record_settlement,
     )

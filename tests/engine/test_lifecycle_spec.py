@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 import itertools
+from enum import StrEnum
 
 import pytest
 
-from orderstate.engine import LIFECYCLE, LifecycleSpecError, load_lifecycle
+from orderstate.engine import (
+    CANCELLABLE_STATES,
+    CAPTURABLE_STATES,
+    EXPIRABLE_STATES,
+    FINAL_STATES,
+    LIFECYCLE,
+    PAID_STATES,
+    REFUNDABLE_STATES,
+    SPINE,
+    LifecycleSpecError,
+    State,
+    load_lifecycle,
+)
 from orderstate.engine.guards import GUARDS
+from orderstate.engine.lifecycle import read_spec
 
 GOOD = """
 name: Tiny
@@ -51,11 +65,106 @@ def test_ships_the_thirteen_states_of_the_card() -> None:
 
 
 def test_the_spine_is_a_path_of_transitions() -> None:
-    spine = ["created", "in_progress", "paid", "clearing", "completed"]
-
     moves = {(t.source, t.target) for t in LIFECYCLE.transitions}
 
-    assert all(pair in moves for pair in itertools.pairwise(spine))
+    assert all(pair in moves for pair in itertools.pairwise(SPINE))
+
+
+def test_the_shipped_life_cycle_is_named_by_the_state_enum() -> None:
+    named = [LIFECYCLE.initial, *LIFECYCLE.states, *LIFECYCLE.final_states]
+    named += [state for t in LIFECYCLE.transitions for state in (t.source, t.target)]
+
+    assert all(type(state) is State for state in named)
+    assert [state.value for state in State] == list(LIFECYCLE.states)
+
+
+@pytest.mark.parametrize(
+    ("group", "expected"),
+    [
+        pytest.param(FINAL_STATES, {"refunded", "cancelled", "failed", "rejected"}, id="final"),
+        pytest.param(EXPIRABLE_STATES, {"created", "in_progress"}, id="expirable"),
+        pytest.param(REFUNDABLE_STATES, {"completed", "partially_refunded"}, id="refundable"),
+        pytest.param(CAPTURABLE_STATES, {"authorized"}, id="capturable"),
+        pytest.param(CANCELLABLE_STATES, {"in_progress", "authorized"}, id="cancellable"),
+        pytest.param(
+            PAID_STATES,
+            {"paid", "clearing", "completed", "partially_refunded", "refunded"},
+            id="paid",
+        ),
+    ],
+)
+def test_derives_the_groups_of_states_from_the_spec(
+    group: frozenset[State], expected: set[str]
+) -> None:
+    assert group == expected
+
+
+def test_derives_the_spine_from_the_spec() -> None:
+    assert SPINE == ("created", "in_progress", "paid", "clearing", "completed")
+
+
+def test_reads_internal_transitions_from_the_spec() -> None:
+    internal = {(t.source, t.event) for t in LIFECYCLE.transitions if t.internal}
+
+    assert ("authorized", "CaptureRequested") in internal
+    assert ("paid", "ConfirmationEmailDue") in internal
+    assert ("completed", "RequestDeclined") in internal
+    assert ("partially_refunded", "RefundSucceeded") not in internal
+    assert all(t.source == t.target for t in LIFECYCLE.transitions if t.internal)
+
+
+def test_reachable_and_path_follow_transitions_and_skip_the_avoided_events() -> None:
+    tiny = load_lifecycle(GOOD, guards=())
+
+    assert tiny.reachable("open") == {"open", "paid", "done", "dropped"}
+    assert tiny.reachable("open", avoiding={"Paid"}) == {"open", "dropped"}
+    assert tiny.reachable("done") == {"done"}
+    assert tiny.path("open", "done") == ("open", "paid", "done")
+    with pytest.raises(ValueError, match="no path"):
+        tiny.path("open", "done", avoiding={"Shipped"})
+
+
+def test_allowing_names_the_states_where_every_event_has_a_move() -> None:
+    tiny = load_lifecycle(GOOD, guards=())
+
+    assert tiny.allowing("Paid") == {"open"}
+    assert tiny.allowing("Paid", "Dropped") == {"open"}
+    assert tiny.allowing("Paid", "Shipped") == frozenset()
+
+
+class TinyStates(StrEnum):
+    OPEN = "open"
+    PAID = "paid"
+    DONE = "done"
+    DROPPED = "dropped"
+
+
+def test_loads_a_spec_named_by_an_enum_with_its_members() -> None:
+    tiny = load_lifecycle(GOOD, guards=(), states=TinyStates)
+
+    assert tiny.initial is TinyStates.OPEN
+    assert tiny.transitions[-1].target is TinyStates.DONE
+
+
+def test_refuses_a_spec_state_that_is_not_an_enum_member() -> None:
+    with pytest.raises(LifecycleSpecError) as refused:
+        load_lifecycle(GOOD, guards=(), states=State)
+
+    assert refused.value.culprit == "open"
+    assert "not a State member" in str(refused.value)
+
+
+def test_refuses_an_enum_member_the_spec_does_not_declare() -> None:
+    text = read_spec().replace("  rejected: {final: true}\n", "")
+    text = text.replace(
+        "{event: OrderRejected, target: rejected}", "{event: OrderRejected, target: failed}"
+    )
+
+    with pytest.raises(LifecycleSpecError) as refused:
+        load_lifecycle(text, guards=GUARDS, states=State)
+
+    assert refused.value.culprit == "rejected"
+    assert "does not declare" in str(refused.value)
 
 
 def test_every_guard_named_in_the_spec_exists() -> None:

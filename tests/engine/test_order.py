@@ -9,10 +9,12 @@ import pytest
 from orderstate.engine import (
     DeadlineNotReached,
     GuardFailed,
+    InvalidAmount,
     InvalidOrder,
     Money,
     OperationPending,
     Order,
+    Request,
     TransitionNotAllowed,
     order_id,
     project_order,
@@ -28,7 +30,7 @@ def names(order: Order) -> list[str]:
 def test_walks_the_single_stage_spine_to_completed() -> None:
     order = placed()
 
-    walk(order, link, Order.capture, Order.start_clearing, Order.settle)
+    walk(order, link, Order.record_capture, Order.record_clearing_started, Order.record_settlement)
 
     assert order.state == "completed"
     assert order.captured == order.authorized == order.amount
@@ -52,7 +54,7 @@ def test_refuses_an_illegal_command_and_appends_nothing(order: Order) -> None:
     order.collect_events()
 
     with pytest.raises(TransitionNotAllowed) as refused:
-        order.settle()
+        order.record_settlement()
 
     assert (refused.value.order_id, refused.value.state) == (order.id, "created")
     assert refused.value.event == "OrderSettled"
@@ -61,10 +63,10 @@ def test_refuses_an_illegal_command_and_appends_nothing(order: Order) -> None:
 
 
 def test_final_states_absorb_every_command() -> None:
-    order = walk(placed(), link, lambda o: o.fail("declined by the acquirer"))
+    order = walk(placed(), link, lambda o: o.record_failure("declined by the acquirer"))
 
     with pytest.raises(TransitionNotAllowed):
-        order.capture()
+        order.record_capture()
 
     assert order.state == "failed"
     assert order.reason == "declined by the acquirer"
@@ -73,9 +75,9 @@ def test_final_states_absorb_every_command() -> None:
 def test_two_stage_captures_what_was_authorized() -> None:
     order = walk(placed(auto_capture=False), link)
 
-    order.authorize(php("56.99"))
+    order.record_authorization(php("56.99"))
     order.request_capture()
-    order.capture(php("50.00"))
+    order.record_capture(php("50.00"))
 
     assert order.state == "paid"
     assert (order.authorized, order.captured) == (php("56.99"), php("50.00"))
@@ -83,10 +85,10 @@ def test_two_stage_captures_what_was_authorized() -> None:
 
 
 def test_refuses_capture_above_the_authorized_amount() -> None:
-    order = walk(placed(auto_capture=False), link, lambda o: o.authorize(php("20.00")))
+    order = walk(placed(auto_capture=False), link, lambda o: o.record_authorization(php("20.00")))
 
     with pytest.raises(GuardFailed):
-        order.capture(php("20.01"))
+        order.record_capture(php("20.01"))
 
     assert order.state == "authorized"
 
@@ -95,14 +97,14 @@ def test_refuses_to_authorize_a_single_stage_order() -> None:
     order = walk(placed(), link)
 
     with pytest.raises(GuardFailed, match="two_stage_within_amount"):
-        order.authorize(php("56.99"))
+        order.record_authorization(php("56.99"))
 
 
 def test_voids_an_authorization_into_cancelled() -> None:
-    order = walk(placed(auto_capture=False), link, lambda o: o.authorize(php("56.99")))
+    order = walk(placed(auto_capture=False), link, lambda o: o.record_authorization(php("56.99")))
 
     order.request_cancel()
-    order.void()
+    order.record_void()
 
     assert order.state == "cancelled"
     assert order.pending is None
@@ -112,8 +114,8 @@ def test_single_stage_payment_of_another_amount_is_a_mismatch_not_a_capture() ->
     order = walk(placed(), link)
 
     with pytest.raises(GuardFailed):
-        order.capture(php("50.00"))
-    order.detect_mismatch(php("50.00"))
+        order.record_capture(php("50.00"))
+    order.record_mismatch(php("50.00"))
 
     assert order.state == "need_action"
     assert order.mismatch == php("50.00")
@@ -121,7 +123,7 @@ def test_single_stage_payment_of_another_amount_is_a_mismatch_not_a_capture() ->
 
 
 def test_resolves_a_mismatch_manually() -> None:
-    order = walk(placed(), link, lambda o: o.detect_mismatch(php("60.00")))
+    order = walk(placed(), link, lambda o: o.record_mismatch(php("60.00")))
 
     order.resolve_mismatch("refunded", php("56.99"))
 
@@ -132,21 +134,21 @@ def test_resolves_a_mismatch_manually() -> None:
 def test_partial_refunds_then_the_last_one_refunds_the_order() -> None:
     order = settled()
 
-    order.refund(php("6.99"))
-    order.refund(php("20"))
+    order.record_refund(php("6.99"))
+    order.record_refund(php("20"))
     assert order.state == "partially_refunded"
-    order.refund(php("30"))
+    order.record_refund(php("30"))
 
     assert order.state == "refunded"
     assert order.refunded == order.captured
 
 
 def test_refuses_refunding_more_than_was_captured() -> None:
-    order = walk(settled(), lambda o: o.refund(php("50")))
+    order = walk(settled(), lambda o: o.record_refund(php("50")))
     version = order.version
 
     with pytest.raises(GuardFailed):
-        order.refund(php("7.00"))
+        order.record_refund(php("7.00"))
 
     assert order.version == version
     assert order.refunded == php("50")
@@ -156,7 +158,7 @@ def test_refuses_an_amount_in_another_currency() -> None:
     order = settled()
 
     with pytest.raises(GuardFailed, match="currency"):
-        order.refund(Money.parse("1.00", "EUR"))
+        order.record_refund(Money.parse("1.00", "EUR"))
 
 
 def test_a_second_request_while_one_is_pending_is_refused() -> None:
@@ -174,7 +176,7 @@ def test_a_second_request_while_one_is_pending_is_refused() -> None:
 def test_the_providers_confirmation_clears_the_pending_request() -> None:
     order = walk(settled(), lambda o: o.request_refund(php("10")))
 
-    order.refund(php("10"))
+    order.record_refund(php("10"))
 
     assert order.pending is None
     assert order.state == "partially_refunded"
@@ -183,10 +185,62 @@ def test_the_providers_confirmation_clears_the_pending_request() -> None:
 def test_a_declined_request_clears_the_pending_mark_and_keeps_the_state() -> None:
     order = walk(settled(), lambda o: o.request_refund(php("10")))
 
-    order.decline_request("412 Precondition failed")
+    order.record_request_declined("412 Precondition failed")
 
     assert order.pending is None
     assert order.state == "completed"
+
+
+def test_request_sends_the_named_merchant_request() -> None:
+    order = walk(placed(auto_capture=False), link, lambda o: o.record_authorization(php("56.99")))
+
+    order.request(Request.CAPTURE)
+
+    assert order.pending is Request.CAPTURE
+    assert names(order)[-1] == "CaptureRequested"
+
+
+def test_request_refund_takes_its_amount() -> None:
+    order = settled()
+
+    order.request(Request.REFUND, php("10"))
+
+    assert (order.pending, order.pending_amount) == (Request.REFUND, php("10"))
+
+
+@pytest.mark.parametrize(
+    ("request_", "amount", "message"),
+    [
+        pytest.param(Request.REFUND, None, "a refund request needs an amount", id="refund-none"),
+        pytest.param(Request.CANCEL, "1", "a cancel request takes no amount", id="cancel-amount"),
+    ],
+)
+def test_request_refuses_a_missing_or_extra_amount(
+    request_: Request, amount: str | None, message: str
+) -> None:
+    order = settled()
+
+    with pytest.raises(InvalidAmount, match=message):
+        order.request(request_, None if amount is None else php(amount))
+
+    assert order.pending is None
+
+
+def test_a_declined_request_names_the_request_it_declines() -> None:
+    order = walk(settled(), lambda o: o.request_refund(php("10")))
+    order.collect_events()
+
+    order.record_request_declined("412 Precondition failed")
+
+    (declined,) = order.collect_events()
+    assert declined.operation is Request.REFUND
+
+
+def test_record_refuses_what_is_not_a_transition_event() -> None:
+    order = placed()
+
+    with pytest.raises(TypeError, match="not one of Order's transition events"):
+        order.record(Order.OrderPlaced)  # type: ignore[arg-type]
 
 
 def test_refuses_a_refund_request_above_the_balance() -> None:
@@ -197,10 +251,10 @@ def test_refuses_a_refund_request_above_the_balance() -> None:
 
 
 def test_an_order_is_reviewed_at_most_once() -> None:
-    order = walk(placed(), link, Order.send_to_review, Order.accept_review)
+    order = walk(placed(), link, Order.record_review_started, Order.record_review_accepted)
 
     with pytest.raises(GuardFailed, match="not_yet_reviewed"):
-        order.send_to_review()
+        order.record_review_started()
 
     assert order.state == "in_progress"
     assert order.reviewed
@@ -230,14 +284,14 @@ def test_expiry_can_end_in_failed_as_the_older_docs_say() -> None:
 def test_an_order_in_review_does_not_expire() -> None:
     deadline = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
     order = Order.place(shop_id=1, order_number="x-3", amount=php("1"), time_limit=deadline)
-    walk(order, link, Order.send_to_review)
+    walk(order, link, Order.record_review_started)
 
     with pytest.raises(TransitionNotAllowed):
         order.expire(deadline + timedelta(days=1))
 
 
 def test_the_merchant_must_confirm_when_no_email_was_given() -> None:
-    order = walk(placed(email=False), link, Order.capture)
+    order = walk(placed(email=False), link, Order.record_capture)
 
     assert order.merchant_must_confirm
     assert order.confirmation_sender == "merchant"
@@ -245,7 +299,7 @@ def test_the_merchant_must_confirm_when_no_email_was_given() -> None:
 
 
 def test_the_provider_confirms_when_an_email_was_given() -> None:
-    order = walk(placed(email=True), link, Order.capture)
+    order = walk(placed(email=True), link, Order.record_capture)
 
     assert not order.merchant_must_confirm
     assert order.confirmation_sender == "provider"
@@ -270,7 +324,7 @@ def test_refuses_to_place_an_invalid_order(kwargs: dict[str, object], message: s
 
 
 def test_replaying_the_events_rebuilds_an_equal_order() -> None:
-    order = walk(settled(email=False), lambda o: o.refund(php("10")))
+    order = walk(settled(email=False), lambda o: o.record_refund(php("10")))
     events = order.collect_events()
 
     rebuilt = project_order(None, events)

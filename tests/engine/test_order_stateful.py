@@ -20,41 +20,45 @@ from orderstate.engine import LIFECYCLE, CommandRefused, Money, Order, project_o
 DEADLINE = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 CURRENCY = "EUR"
 COMMANDS = [
-    "issue_payment_link",
-    "send_to_review",
-    "accept_review",
-    "decline_review",
-    "authorize",
-    "capture",
-    "start_clearing",
-    "settle",
-    "detect_mismatch",
+    "record_payment_link",
+    "record_review_started",
+    "record_review_accepted",
+    "record_review_declined",
+    "record_authorization",
+    "record_capture",
+    "record_clearing_started",
+    "record_settlement",
+    "record_mismatch",
     "resolve_mismatch",
-    "fail",
-    "cancel",
-    "reject",
-    "void",
-    "expire_authorization",
-    "refund",
+    "record_failure",
+    "record_cancellation",
+    "record_rejection",
+    "record_void",
+    "record_authorization_expired",
+    "record_refund",
     "request_capture",
     "request_cancel",
     "request_refund",
-    "decline_request",
+    "record_request_declined",
     "expire",
 ]
 SPINE = [
-    "issue_payment_link",
-    "accept_review",
-    "authorize",
-    "capture",
-    "start_clearing",
-    "settle",
-    "refund",
+    "record_payment_link",
+    "record_review_accepted",
+    "record_authorization",
+    "record_capture",
+    "record_clearing_started",
+    "record_settlement",
+    "record_refund",
     "request_capture",
     "request_refund",
 ]
 REQUESTS = {"request_capture": "capture", "request_cancel": "cancel", "request_refund": "refund"}
-REASONED = {"decline_review": "failed", "fail": "failed", "cancel": "cancelled"}
+REASONED = {
+    "record_review_declined": "failed",
+    "record_failure": "failed",
+    "record_cancellation": "cancelled",
+}
 
 
 @dataclass(frozen=True)
@@ -82,28 +86,28 @@ def expect(model: Model, command: str, amount: int, now: datetime) -> Model | No
     s = model.state
     if command in REQUESTS:
         return _expect_request(model, command, amount)
-    if command == "decline_request":
+    if command == "record_request_declined":
         return replace(model, pending=None) if model.pending else None
     if command == "expire":
         return (
             model.moved("cancelled") if now > DEADLINE and model.allowed("OrderCancelled") else None
         )
     simple = {
-        "issue_payment_link": ("PaymentLinkIssued", "in_progress"),
-        "accept_review": ("ReviewAccepted", "in_progress"),
-        "start_clearing": ("ClearingStarted", "clearing"),
-        "settle": ("OrderSettled", "completed"),
-        "reject": ("OrderRejected", "rejected"),
-        "void": ("PaymentVoided", "cancelled"),
-        "expire_authorization": ("AuthorizationExpired", "cancelled"),
-        "decline_review": ("ReviewDeclined", "failed"),
-        "fail": ("OrderFailed", "failed"),
-        "cancel": ("OrderCancelled", "cancelled"),
+        "record_payment_link": ("PaymentLinkIssued", "in_progress"),
+        "record_review_accepted": ("ReviewAccepted", "in_progress"),
+        "record_clearing_started": ("ClearingStarted", "clearing"),
+        "record_settlement": ("OrderSettled", "completed"),
+        "record_rejection": ("OrderRejected", "rejected"),
+        "record_void": ("PaymentVoided", "cancelled"),
+        "record_authorization_expired": ("AuthorizationExpired", "cancelled"),
+        "record_review_declined": ("ReviewDeclined", "failed"),
+        "record_failure": ("OrderFailed", "failed"),
+        "record_cancellation": ("OrderCancelled", "cancelled"),
     }
     if command in simple:
         event, target = simple[command]
         return model.moved(target) if model.allowed(event) else None
-    if command == "send_to_review":
+    if command == "record_review_started":
         ok = s == "in_progress" and not model.reviewed
         return model.moved("review", reviewed=True) if ok else None
     return _expect_money(model, command, amount)
@@ -122,22 +126,22 @@ def _expect_request(model: Model, command: str, amount: int) -> Model | None:
 
 def _expect_money(model: Model, command: str, amount: int) -> Model | None:
     s = model.state
-    if command == "authorize":
+    if command == "record_authorization":
         ok = s == "in_progress" and not model.auto_capture and 0 < amount <= model.amount
         return model.moved("authorized", authorized=amount) if ok else None
-    if command == "capture":
+    if command == "record_capture":
         if s == "in_progress" and model.auto_capture and amount == model.amount:
             return model.moved("paid", authorized=amount, captured=amount)
         ok = s == "authorized" and 0 < amount <= model.authorized
         return model.moved("paid", captured=amount) if ok else None
-    if command == "detect_mismatch":
+    if command == "record_mismatch":
         ok = s in {"in_progress", "paid", "clearing"} and amount != model.amount
         return model.moved("need_action") if ok else None
     if command == "resolve_mismatch":
         if s != "need_action":
             return None
         return model.moved("completed", authorized=model.amount, captured=model.amount)
-    if command == "refund":
+    if command == "record_refund":
         left = model.captured - model.refunded
         if s not in {"completed", "partially_refunded"} or not 0 < amount <= left:
             return None
@@ -148,24 +152,36 @@ def _expect_money(model: Model, command: str, amount: int) -> Model | None:
 
 def natural_amount(model: Model, command: str) -> int:
     """The amount a command is about: what is left to refund, or authorized, or the order's."""
-    if command in {"refund", "request_refund"}:
+    if command in {"record_refund", "request_refund"}:
         return model.captured - model.refunded
-    if command == "capture" and not model.auto_capture:
+    if command == "record_capture" and not model.auto_capture:
         return model.authorized
     return model.amount
 
 
 def call(order: Order, command: str, amount: Money, now: datetime) -> None:
-    if command in {"authorize", "capture", "detect_mismatch", "refund", "request_refund"}:
+    if command in {
+        "record_authorization",
+        "record_capture",
+        "record_mismatch",
+        "record_refund",
+        "request_refund",
+    }:
         getattr(order, command)(amount)
     elif command == "expire":
         order.expire(now)
     elif command == "resolve_mismatch":
         order.resolve_mismatch("completed")
-    elif command in {"decline_review", "fail", "cancel", "reject", "decline_request"}:
+    elif command in {
+        "record_review_declined",
+        "record_failure",
+        "record_cancellation",
+        "record_rejection",
+        "record_request_declined",
+    }:
         getattr(order, command)("a reason")
-    elif command == "issue_payment_link":
-        order.issue_payment_link("https://pay.example/1")
+    elif command == "record_payment_link":
+        order.record_payment_link("https://pay.example/1")
     else:
         getattr(order, command)()
 
@@ -235,8 +251,8 @@ class OrderMachine(RuleBasedStateMachine):
         """Mostly move along the spine, so refunds and clearing are reached, not just failures."""
         model = self.models[oid]
         natural = {c: natural_amount(model, c) for c in COMMANDS}
-        natural["refund"] //= data.draw(st.sampled_from([2, 1]), label="refund divisor")
-        natural["detect_mismatch"] += 1
+        natural["record_refund"] //= data.draw(st.sampled_from([2, 1]), label="refund divisor")
+        natural["record_mismatch"] += 1
         later = DEADLINE + timedelta(hours=1)
         legal = [c for c in COMMANDS if expect(model, c, natural.get(c, 0), later) is not None]
         spine = [c for c in legal if c in SPINE]

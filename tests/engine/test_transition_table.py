@@ -31,11 +31,11 @@ def valid_data(order: Order, event: str) -> dict[str, Any]:
 
 
 def fire(order: Order, event: str) -> None:
-    order._fire(getattr(Order, event), **valid_data(order, event))
+    order.record(getattr(Order, event), **valid_data(order, event))
 
 
 def partial_refund(order: Order) -> None:
-    order.refund(Money(1, order.currency))
+    order.record_refund(Money(1, order.currency))
 
 
 MOVES = [*(lambda o, e=event: fire(o, e) for event in LIFECYCLE.events), partial_refund]

@@ -55,8 +55,8 @@ def test_a_v1_event_loads_as_v2_through_its_upcaster() -> None:
 
 def test_an_orders_history_survives_the_store_and_replays_equal() -> None:
     order = Order.place(shop_id=1, order_number="r-1", amount=Money.parse("0.00012345", "BTC"))
-    order.issue_payment_link("https://pay.example/1")
-    order.capture()
+    order.record_payment_link("https://pay.example/1")
+    order.record_capture()
     events = order.collect_events()
 
     stored = [mapper().to_stored_event(event) for event in events]

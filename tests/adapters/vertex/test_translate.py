@@ -20,10 +20,12 @@ from orderstate.adapters.vertex.models import (
 from orderstate.adapters.vertex.translate import (
     ORDER_STATUSES,
     PAYMENT_STATUSES,
+    STEPS,
     Outcome,
     apply_snapshot,
+    check_steps,
 )
-from orderstate.engine import LIFECYCLE, Money, Order
+from orderstate.engine import LIFECYCLE, LifecycleSpecError, Money, Order
 
 COST = Money.parse("56.99", "PHP")
 
@@ -31,7 +33,7 @@ COST = Money.parse("56.99", "PHP")
 def local(*, auto_capture: bool = True, linked: bool = True, cost: Money = COST) -> Order:
     order = Order.place(shop_id=115, order_number="test04", amount=cost, auto_capture=auto_capture)
     if linked:
-        order.issue_payment_link("https://payment-page.example/payment?session-id=1")
+        order.record_payment_link("https://payment-page.example/payment?session-id=1")
     order.collect_events()
     return order
 
@@ -213,7 +215,7 @@ def test_rejects_a_contradicting_snapshot_and_appends_nothing(
     snapshot: OrderSnapshot, reason: str
 ) -> None:
     order = local()
-    order.cancel("customer cancelled")
+    order.record_cancellation("customer cancelled")
     order.collect_events()
 
     with pytest.raises(SnapshotRejected, match=reason) as rejected:
@@ -293,3 +295,16 @@ def test_any_delivery_order_converges_to_the_in_order_result(
 
     assert final_view(shuffled) == final_view(in_order)
     assert Money(0, "PHP") <= shuffled.refunded <= shuffled.captured <= shuffled.amount
+
+
+def test_refuses_a_step_named_after_no_event_of_the_spec() -> None:
+    steps = {**STEPS, "PaymentCapturd": STEPS["PaymentCaptured"]}
+
+    with pytest.raises(LifecycleSpecError) as refused:
+        check_steps(steps)
+
+    assert refused.value.culprit == "PaymentCapturd"
+
+
+def test_every_step_is_named_after_an_event_of_the_spec() -> None:
+    assert set(STEPS) <= set(LIFECYCLE.events)
