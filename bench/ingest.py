@@ -51,16 +51,16 @@ from psycopg import sql
 from timing import Timer, measure, rate, raw_lines, verdict  # bench/timing.py
 
 from orderstate.adapters.bootstrap import build_service
-from orderstate.adapters.service.inbox import InboxItem
 from orderstate.adapters.service import OrderService, Shop
+from orderstate.adapters.service.inbox import InboxItem
 from orderstate.adapters.vertex.callbacks import read_callback
 from orderstate.adapters.vertex.errors import SnapshotRejected
-from orderstate.testing.vertex_histories import OUTCOMES, HistorySpec, history
 from orderstate.adapters.vertex.models import OrderSnapshot
 from orderstate.adapters.vertex.payloads import order_to_json
 from orderstate.adapters.vertex.signatures import SIGNATURE_HEADER, sign
 from orderstate.adapters.vertex.translate import apply_snapshot
 from orderstate.engine import Money, Order, project_order
+from orderstate.testing.vertex_histories import OUTCOMES, HistorySpec, history
 
 REPEATS = 5
 INGEST_ORDERS = 300  # ~950 callbacks per repeat

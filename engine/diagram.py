@@ -1,7 +1,7 @@
 """The life cycle drawn from its spec: Mermaid and Graphviz DOT text, never written by hand.
 
-Pure text generation (no I/O, no Graphviz): ``orderstate.adapters.docgen.diagrams`` renders the DOT to
-SVG and writes the files under ``docs/``. Output follows the spec's own order of states and
+Pure text generation (no I/O, no Graphviz): ``orderstate.adapters.docgen.diagrams`` renders the
+DOT to SVG and writes the files under ``docs/``. Output follows the spec's own order of states and
 transitions, so the same spec always gives the same bytes and a diff of the committed diagrams
 shows exactly what a spec change did.
 

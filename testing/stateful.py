@@ -54,11 +54,16 @@ from hypothesis.stateful import (
 )
 
 from orderstate.adapters.bootstrap import build_service
-from orderstate.adapters.service import OrderService, OrderUpdate, OrderView, Shop
-from orderstate.adapters.vertex.client import VertexClient, VertexConfig
-from orderstate.adapters.vertex.errors import ProviderError
-from orderstate.adapters.vertex.models import OrderStatus
-from orderstate.adapters.vertex.signatures import SIGNATURE_HEADER, sign
+from orderstate.adapters.port import Operation, ProviderRefused, Shop
+from orderstate.adapters.service import OrderUpdate, OrderView
+from orderstate.adapters.vertex import (
+    SIGNATURE_HEADER,
+    OrderStatus,
+    VertexClient,
+    VertexConfig,
+    provider_view,
+    sign,
+)
 from orderstate.adapters.vertex.simulator import (
     API_PREFIX,
     DEFAULT_SHOP,
@@ -67,7 +72,6 @@ from orderstate.adapters.vertex.simulator import (
     SimulatedGateway,
     serve,
 )
-from orderstate.adapters.vertex.translate import provider_view
 from orderstate.engine import (
     CANCELLABLE_STATES,
     CAPTURABLE_STATES,
@@ -341,14 +345,14 @@ class ShopIntegrationMachine(RuleBasedStateMachine):
     def capture(self, order: str) -> None:
         """The merchant captures a two-stage payment."""
         if self._requestable(order, CAPTURABLE_STATES):
-            self._merchant(lambda: self.service.capture(self.shop_id, order))
+            self._merchant(lambda: self.service.request(Operation.CAPTURE, self.shop_id, order))
 
     @precondition(lambda self: self._any_locally(_VOIDABLE))
     @rule(order=orders)
     def void(self, order: str) -> None:
         """The merchant voids a two-stage payment (releases the hold)."""
         if self._requestable(order, _VOIDABLE):
-            self._merchant(lambda: self.service.cancel(self.shop_id, order))
+            self._merchant(lambda: self.service.request(Operation.CANCEL, self.shop_id, order))
 
     @precondition(lambda self: self._any_locally(REFUNDABLE_STATES))
     @rule(order=orders, portion=st.sampled_from(["all", "half"]))
@@ -359,7 +363,7 @@ class ShopIntegrationMachine(RuleBasedStateMachine):
         current = self.view(order)
         left = current.captured.minor - current.refunded.minor
         amount = Money(left if portion == "all" else max(left // 2, 1), self.currency)
-        self._merchant(lambda: self.service.refund(self.shop_id, order, amount))
+        self._merchant(lambda: self.service.request(Operation.REFUND, self.shop_id, order, amount))
 
     # -- time -------------------------------------------------------------------------------
 
@@ -517,7 +521,7 @@ class ShopIntegrationMachine(RuleBasedStateMachine):
         """A merchant request; the provider may refuse it (the order moved on meanwhile)."""
         try:
             request()
-        except (ProviderError, CommandRefused) as refusal:
+        except (ProviderRefused, CommandRefused) as refusal:
             _note(f"merchant request refused: {type(refusal).__name__}")
         self._collect()
 

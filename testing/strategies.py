@@ -33,16 +33,16 @@ from orderstate.adapters.port import Outcome
 from orderstate.adapters.service import CallbackResult, OrderService
 from orderstate.adapters.vertex import (
     SIGNATURE_HEADER,
-    VertexProvider,
     OrderSnapshot,
     OrderStatus,
+    VertexProvider,
     cost_json,
     order_to_json,
     sign,
 )
-from orderstate.testing.vertex_histories import OUTCOMES, TWO_STAGE, HistorySpec, history
 from orderstate.engine.currencies import EXPONENTS
 from orderstate.engine.money import Money
+from orderstate.testing.vertex_histories import OUTCOMES, TWO_STAGE, HistorySpec, history
 
 __all__ = [
     "DEFAULT_SHOP_ID",

@@ -10,9 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from orderstate.adapters.vertex.models import (
+    OrderSnapshot,
+    OrderStatus,
+    Payment,
+    PaymentStatus,
+    PaymentType,
+)
 from orderstate.engine.money import Money
-
-from orderstate.adapters.vertex.models import OrderSnapshot, OrderStatus, Payment, PaymentStatus, PaymentType
 
 __all__ = ["OUTCOMES", "HistorySpec", "history"]
 

@@ -200,7 +200,9 @@ def _merchant_actions(
             whole = checkout.outcome == "fully_refunded"
             view = _up_to_date(service, checkout.number, State.COMPLETED)
             half = Money(view.captured.minor // 2, view.captured.currency)
-            service.request(Operation.REFUND, SHOP, checkout.number, view.captured if whole else half)
+            service.request(
+                Operation.REFUND, SHOP, checkout.number, view.captured if whole else half
+            )
     sim.advance(timedelta(minutes=5))
 
 

@@ -63,7 +63,9 @@ def service_for(settings: Settings, *, connect: bool = False) -> OrderService:
     if connect:
         if not settings.vertex_token:
             raise ValueError("this command calls the provider: set --vertex-token")
-        client = VertexClient(VertexConfig(token=settings.vertex_token, base_url=settings.vertex_url))
+        client = VertexClient(
+            VertexConfig(token=settings.vertex_token, base_url=settings.vertex_url)
+        )
     return build_service(store=settings.db, shops=settings.shop_map(), vertex_client=client)
 
 
@@ -79,5 +81,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     if not settings.shops:
         raise ValueError("no callback secrets: set ORDERSTATE_SHOPS=115:SECRET")
     service = service_for(settings, connect=settings.vertex_token is not None)
-    log.info("serving store %s for shops %s", describe(settings.db), sorted(service.providers.shops))
+    log.info(
+        "serving store %s for shops %s", describe(settings.db), sorted(service.providers.shops)
+    )
     return create_web_app(service, close_on_shutdown=True)

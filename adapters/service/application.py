@@ -20,7 +20,15 @@ from uuid import UUID
 from eventsourcing.application import Application
 from eventsourcing.persistence import ApplicationRecorder, JSONTranscoder
 
-from orderstate.adapters.port import DEFAULT_BODY_LIMIT, Customer, Fact, Operation, Outcome, Provider, Shop
+from orderstate.adapters.port import (
+    DEFAULT_BODY_LIMIT,
+    Customer,
+    Fact,
+    Operation,
+    Outcome,
+    Provider,
+    Shop,
+)
 from orderstate.adapters.store import register_transcodings, store_env, with_ddl_retry
 from orderstate.engine import Money, order_id
 

@@ -133,7 +133,9 @@ class Callbacks:
             return CallbackResult(refusal.outcome, item.id, reason=refusal.reason)
         return self._apply(fetch, item, provider, fact)
 
-    def _apply(self, fetch: Fetch, item: InboxItem, provider: Provider, fact: Fact) -> CallbackResult:
+    def _apply(
+        self, fetch: Fetch, item: InboxItem, provider: Provider, fact: Fact
+    ) -> CallbackResult:
         oid = order_id(fact.shop_id, fact.order_number)
         for attempt in range(SAVE_ATTEMPTS):
             if attempt:

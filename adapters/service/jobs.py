@@ -108,7 +108,11 @@ class Jobs:
             if order.state not in EXPIRABLE_STATES:
                 continue
             connected = self.providers.for_shop(order.shop_id).connected
-            if connected and order.state == State.IN_PROGRESS and self._poll(order) == Outcome.APPLIED:
+            if (
+                connected
+                and order.state == State.IN_PROGRESS
+                and self._poll(order) == Outcome.APPLIED
+            ):
                 counts["moved on"] += 1
                 continue
             self.orders.change(order.id, lambda o: self._expire_if_due(o, now), "expire")

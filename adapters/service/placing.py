@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from orderstate.adapters.port import Checkout, Customer, OutcomeUnknown, Outcome, ProviderRefused
+from orderstate.adapters.port import Checkout, Customer, Outcome, OutcomeUnknown, ProviderRefused
 from orderstate.engine import InvalidOrder, Money, Order, State
 
 from .callbacks import Callbacks

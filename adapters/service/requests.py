@@ -41,9 +41,7 @@ class Requests:
         money = _money(order, amount)
         wanted = operation.request
         if wanted is not None:
-            order = self.orders.change(
-                order.id, lambda o: o.request(wanted, money), loaded=order
-            )
+            order = self.orders.change(order.id, lambda o: o.request(wanted, money), loaded=order)
         provider = self.providers.for_shop(shop_id)
         if not provider.connected:
             return OrderView.of(order)

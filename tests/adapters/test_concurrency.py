@@ -15,13 +15,13 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from eventsourcing.persistence import ApplicationRecorder, InternalError
+from eventsourcing.persistence import InternalError
 
+from orderstate.adapters.service import CallbackResult, Operation
 from orderstate.adapters.store import with_ddl_retry
-from orderstate.adapters.service import CallbackResult, OrderService
-from orderstate.testing.vertex_histories import HistorySpec, history
 from orderstate.adapters.vertex.models import OrderSnapshot
 from orderstate.engine import Money
+from orderstate.testing.vertex_histories import HistorySpec, history
 
 from .postgres import Callback, CountingService, Open, callback
 

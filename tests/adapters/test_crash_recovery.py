@@ -1,6 +1,7 @@
 """Nothing acknowledged is lost: the webhook server is killed mid-stream and restarted.
 
-The server runs as a real process (uvicorn with the composition root's app factory) on a SQLite file.
+The server runs as a real process (uvicorn with the composition root's app factory) on a SQLite
+file.
 It gets ``SIGKILL`` — no shutdown, no flush — after a fixed number of answered callbacks, with
 more callbacks in flight; after a restart the rest of the stream is posted, the unanswered ones
 again (as the provider retries what got no 2xx). The end state must equal a clean in-process
@@ -28,13 +29,13 @@ from uuid import UUID
 import httpx
 
 from orderstate.adapters.bootstrap import build_service
-from orderstate.adapters.service.inbox import InboxItem
 from orderstate.adapters.service import OrderService, OrderView, Shop
-from orderstate.testing.vertex_histories import HistorySpec, history
+from orderstate.adapters.service.inbox import InboxItem
 from orderstate.adapters.vertex.payloads import order_to_json
 from orderstate.adapters.vertex.signatures import sign
 from orderstate.adapters.web import create_app
 from orderstate.engine import Money
+from orderstate.testing.vertex_histories import HistorySpec, history
 
 from .vertex.helpers import order_json, signed
 

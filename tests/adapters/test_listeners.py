@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from orderstate.adapters.bootstrap import build_service
-from orderstate.adapters.service import OrderService, OrderUpdate, Shop
+from orderstate.adapters.service import Operation, OrderUpdate, Shop
 from orderstate.adapters.vertex.signatures import sign
 from orderstate.engine import Money
 

@@ -18,8 +18,8 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
 
-from orderstate.testing.vertex_histories import OUTCOMES, TWO_STAGE, HistorySpec, history
 from orderstate.engine import Money
+from orderstate.testing.vertex_histories import OUTCOMES, TWO_STAGE, HistorySpec, history
 
 from .postgres import Callback, CountingService, Open, WorkerReport, apply_callbacks, callback
 

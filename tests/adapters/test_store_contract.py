@@ -11,11 +11,10 @@ from dataclasses import replace
 
 import pytest
 
-from orderstate.adapters.service import StateTotal
-from orderstate.adapters.service import CallbackResult
-from orderstate.testing.vertex_histories import HistorySpec, history
+from orderstate.adapters.service import CallbackResult, StateTotal
 from orderstate.adapters.vertex.models import OrderSnapshot
 from orderstate.engine import Money
+from orderstate.testing.vertex_histories import HistorySpec, history
 
 from .postgres import CountingService, Open, callback
 

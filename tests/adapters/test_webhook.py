@@ -9,12 +9,11 @@ from collections.abc import Sequence
 from uuid import UUID
 
 import httpx
-import pytest
 from starlette.applications import Starlette
 
-from orderstate.adapters.bootstrap import build_service
-from orderstate.adapters.service.inbox import InboxItem
+from orderstate.adapters.bootstrap import build_service, providers_for
 from orderstate.adapters.service import CallbackResult, OrderService, Shop
+from orderstate.adapters.service.inbox import InboxItem
 from orderstate.adapters.vertex.signatures import SIGNATURE_HEADER
 from orderstate.adapters.web import create_app
 from orderstate.engine import Money
@@ -201,17 +200,22 @@ class BlockingService(OrderService):
     """Holds every callback inside ``handle_callback`` until the test lets it go."""
 
     def __init__(self) -> None:
-        super().__init__(store="memory", shops={115: Shop((SECRET,))})
+        super().__init__(providers=providers_for(), store="memory", shops={115: Shop((SECRET,))})
         self.entered = threading.Event()
         self.release = threading.Event()
 
     def handle_callback(
-        self, shop_id: int, body: bytes, headers: Sequence[tuple[str, str]]
+        self,
+        shop_id: int,
+        body: bytes,
+        headers: Sequence[tuple[str, str]],
+        *,
+        provider: str | None = None,
     ) -> CallbackResult:
         self.entered.set()
         if not self.release.wait(timeout=5):
             raise TimeoutError("the test never released the callback")
-        return super().handle_callback(shop_id, body, headers)
+        return super().handle_callback(shop_id, body, headers, provider=provider)
 
 
 def test_answers_healthz_while_a_callback_is_still_being_stored() -> None:

@@ -10,10 +10,9 @@ from typer.testing import CliRunner
 
 from orderstate.adapters.bootstrap import build_service
 from orderstate.adapters.cli.app import app
-from orderstate.adapters.service import OrderService
-from orderstate.testing.vertex_histories import HistorySpec, history
 from orderstate.adapters.vertex.payloads import order_to_json
 from orderstate.engine import Money
+from orderstate.testing.vertex_histories import HistorySpec, history
 
 runner = CliRunner()
 SHOPS = "115:s3cret"

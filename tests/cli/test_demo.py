@@ -10,9 +10,8 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from orderstate.adapters.bootstrap import build_service
-from orderstate.adapters.cli.app import app
 from orderstate.adapters.bootstrap.demo import run_demo
-from orderstate.adapters.service import OrderService
+from orderstate.adapters.cli.app import app
 
 ROOT = Path(__file__).resolve().parents[2]
 

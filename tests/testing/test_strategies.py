@@ -20,8 +20,6 @@ from hypothesis import strategies as st
 
 from orderstate.adapters.bootstrap import build_service
 from orderstate.adapters.service import OrderService, Shop
-from orderstate.testing.vertex_histories import OUTCOMES, TWO_STAGE, HistorySpec
-from orderstate.testing.vertex_histories import history as provider_history
 from orderstate.adapters.vertex.models import (
     OrderSnapshot,
     OrderStatus,
@@ -53,6 +51,8 @@ from orderstate.testing import (
     run_delivery,
     to_callback,
 )
+from orderstate.testing.vertex_histories import OUTCOMES, TWO_STAGE, HistorySpec
+from orderstate.testing.vertex_histories import history as provider_history
 
 SECRET = "kit-secret"
 SHOP = 115

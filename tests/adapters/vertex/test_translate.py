@@ -9,7 +9,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from orderstate.adapters.vertex.errors import SnapshotRejected
-from orderstate.testing.vertex_histories import OUTCOMES, TWO_STAGE, HistorySpec, history
 from orderstate.adapters.vertex.models import (
     OrderSnapshot,
     OrderStatus,
@@ -26,6 +25,7 @@ from orderstate.adapters.vertex.translate import (
     check_steps,
 )
 from orderstate.engine import LIFECYCLE, LifecycleSpecError, Money, Order
+from orderstate.testing.vertex_histories import OUTCOMES, TWO_STAGE, HistorySpec, history
 
 COST = Money.parse("56.99", "PHP")
 
