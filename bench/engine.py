@@ -202,7 +202,7 @@ def _check_sm_agrees(machine: Any, orders: dict[str, Order]) -> None:
     for state, event, data in PAIRS:
         model = SmModel(orders[state], state)
         machine(model).send(event, **data)
-        if not model.state == orders[state]._resolve(event, data) == state:
+        if not model.state == orders[state]._resolve(event, data).target == state:
             raise RuntimeError(f"python-statemachine disagrees on {state} --{event}-->")
 
 

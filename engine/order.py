@@ -3,6 +3,11 @@
 Commands check the life-cycle table (``specs/lifecycle.yaml``) and its guards, then trigger one
 event; applying an event is pure (no clock, no I/O), so the order is always the fold of its
 events. A refused command raises a ``CommandRefused`` subclass and appends nothing.
+
+Command names tell direction: ``record_*`` records a fact the provider reported
+(``record_capture`` → ``PaymentCaptured``), ``request_*`` sends a merchant request that stays
+pending until the provider answers (``request_capture`` → ``CaptureRequested``), and
+``resolve_mismatch`` / ``expire`` are local decisions.
 """
 
 from __future__ import annotations
