@@ -411,14 +411,6 @@ class Order(Aggregate):
         self._check_not_pending("RefundRequested")
         self._fire(Order.RefundRequested, amount=amount)
 
-    # -- transitional names for adapters/service.py ------------------------------------------
-    # The service is being restructured on another branch and calls these three old names.
-    # Delete this block once it calls record_failure / record_request_declined /
-    # record_payment_link (nothing else in the repository uses them).
-    fail = record_failure
-    decline_request = record_request_declined
-    issue_payment_link = record_payment_link
-
     # -- the rules ------------------------------------------------------------------------
 
     def _fire(self, event_class: type[Order.Event], **data: Any) -> None:

@@ -34,7 +34,7 @@ from orderstate.engine import Money, order_id
 
 from . import audit
 from .callbacks import Callbacks
-from .inbox import InboxItem
+from .inbox import InboxItem, register_moved_topics
 from .jobs import ExpiryStatus, Jobs
 from .orders import Orders
 from .placing import Placing
@@ -61,6 +61,7 @@ class OrderService(Application[UUID]):
         expiry_status: ExpiryStatus = "cancelled",
         body_limit: int = DEFAULT_BODY_LIMIT,
     ) -> None:
+        register_moved_topics()
         super().__init__(env=store_env(store))
         self.providers = Providers(providers, shops or {})
         self.clock = clock

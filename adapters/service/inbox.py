@@ -24,7 +24,7 @@ from eventsourcing.utils import register_topic
 
 from orderstate.adapters.port import Outcome
 
-__all__ = ["CONFLICT", "RECEIVED", "InboxItem"]
+__all__ = ["CONFLICT", "MOVED_FROM", "RECEIVED", "InboxItem", "register_moved_topics"]
 
 RECEIVED = "received"
 """The status of an item saved before anything became of it (a crash, or an unexpected error)."""
@@ -152,5 +152,16 @@ class InboxItem(Aggregate):
         self.trigger_event(self.CallbackDeferred, order_id=order_id, reason=reason)
 
 
-# The inbox's events were stored under ``orderstate.adapters.inbox`` until 0.1.0.
-register_topic("orderstate.adapters.inbox", sys.modules[__name__])
+MOVED_FROM = "orderstate.adapters.inbox"
+"""Where the inbox's event classes lived in 0.1.0: their stored topics still name it."""
+
+
+def register_moved_topics() -> None:
+    """Resolve the topics stored by 0.1.0 to this module (stored events are forever).
+
+    Called at import and by every ``OrderService``, since eventsourcing's topic cache can be
+    cleared after import (its ``clear_topic_cache``)."""
+    register_topic(MOVED_FROM, sys.modules[__name__])
+
+
+register_moved_topics()
