@@ -124,7 +124,7 @@ class VertexProvider:
             translation = apply_snapshot(order, _snapshot(fact))
         except SnapshotRejected as error:
             raise FactRejected(order.order_number, error.reason) from error
-        return Update(Outcome(translation.outcome.value), translation.events)
+        return Update(translation.outcome, translation.events)
 
     def create(self, checkout: Checkout) -> Created:
         request = CreateOrder(

@@ -21,8 +21,8 @@ import copy
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 
+from orderstate.adapters.port import Outcome
 from orderstate.engine import (
     LIFECYCLE,
     CommandRefused,
@@ -52,14 +52,6 @@ UNKNOWN_LINK = "urn:orderstate:payment-link-not-in-snapshot"
 """Recorded when the order is first seen accepted through a snapshot without its paymentLink."""
 
 MAX_PATH = 8
-
-
-class Outcome(StrEnum):
-    """What applying a snapshot did (a contradiction raises ``SnapshotRejected`` instead)."""
-
-    APPLIED = "applied"
-    DUPLICATE = "duplicate"
-    STALE = "stale"
 
 
 # What each provider order status means locally. in_progress depends on its payments.
@@ -112,6 +104,7 @@ class Translation:
     """The outcome and the names of the events appended (empty unless applied)."""
 
     outcome: Outcome
+    """``APPLIED``, ``DUPLICATE`` or ``STALE`` (a contradiction raises ``SnapshotRejected``)."""
     events: tuple[str, ...] = ()
 
 
