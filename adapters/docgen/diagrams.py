@@ -2,7 +2,7 @@
 
 The engine generates the text (``orderstate.engine.diagram``); this adapter owns the I/O:
 running Graphviz's ``dot`` and writing files. ``make diagrams`` runs
-``python -m orderstate.adapters.docgen.diagrams docs``; ``tests/test_diagrams.py`` fails when the
+``python -m orderstate.adapters.docgen.diagrams docs``; ``tests/docs/test_diagrams.py`` fails when the
 committed files no longer match the spec.
 """
 

@@ -20,8 +20,14 @@ from multiprocessing import get_context
 
 from orderstate.engine import Money
 from orderstate.testing.vertex_histories import OUTCOMES, TWO_STAGE, HistorySpec, history
-
-from .postgres import Callback, CountingService, Open, WorkerReport, apply_callbacks, callback
+from tests.support.postgres import (
+    Callback,
+    CountingService,
+    Open,
+    WorkerReport,
+    apply_callbacks,
+    callback,
+)
 
 ORDERS = 1_000
 WORKERS = 4

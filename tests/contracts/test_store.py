@@ -15,8 +15,7 @@ from orderstate.adapters.service import CallbackResult, StateTotal
 from orderstate.adapters.vertex.models import OrderSnapshot
 from orderstate.engine import Money
 from orderstate.testing.vertex_histories import HistorySpec, history
-
-from .postgres import CountingService, Open, callback
+from tests.support.postgres import CountingService, Open, callback
 
 EUR_10 = Money.parse("10.00", "EUR")
 

@@ -22,8 +22,7 @@ from orderstate.adapters.store import with_ddl_retry
 from orderstate.adapters.vertex.models import OrderSnapshot
 from orderstate.engine import Money
 from orderstate.testing.vertex_histories import HistorySpec, history
-
-from .postgres import Callback, CountingService, Open, callback
+from tests.support.postgres import Callback, CountingService, Open, callback
 
 EUR_10 = Money.parse("10.00", "EUR")
 

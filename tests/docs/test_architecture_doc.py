@@ -7,7 +7,7 @@ from pathlib import Path
 
 from orderstate.adapters.docgen.architecture import layer_edges, rewrite
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "architecture.md"
 STALE = (
     "docs/architecture.md is stale: run "

@@ -13,7 +13,7 @@ from orderstate.adapters.bootstrap import build_service
 from orderstate.adapters.bootstrap.demo import run_demo
 from orderstate.adapters.cli.app import app
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_the_demo_agrees_with_the_provider_and_replays(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from orderstate.engine.diagram import to_dot, to_mermaid
 from orderstate.engine.lifecycle import Lifecycle, Transition, load_lifecycle
 from orderstate.engine.order import LIFECYCLE
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 DOCS = REPO / "docs"
 STALE = "{} differs from what specs/lifecycle.yaml generates: run `make diagrams` and commit it"
 DIAGRAMS = ("lifecycle.mmd", "lifecycle.dot", "lifecycle.svg")

@@ -11,7 +11,7 @@ import pytest
 
 from orderstate.engine import LIFECYCLE
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 BLOCKS = {page.name: re.findall(r"```python\n(.*?)```", page.read_text(), re.S) for page in PAGES}
 EXAMPLES = sorted((ROOT / "docs" / "examples").glob("*.py"))

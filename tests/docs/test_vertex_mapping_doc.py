@@ -7,7 +7,7 @@ from pathlib import Path
 from orderstate.adapters.docgen.vertex_mapping import mapping_markdown, rewrite
 from orderstate.adapters.vertex.models import OrderStatus, PaymentStatus
 
-DOC = Path(__file__).resolve().parents[3] / "docs" / "vertex.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "vertex.md"
 
 
 def test_the_committed_mapping_table_is_the_generated_one() -> None:

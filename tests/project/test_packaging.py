@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 PACKAGES = ("engine", "adapters", "specs")
 TIMEOUT = 300  # seconds per subprocess: fail clearly instead of hanging on a dead index
 

@@ -36,8 +36,7 @@ from orderstate.adapters.vertex.signatures import sign
 from orderstate.adapters.web import create_app
 from orderstate.engine import Money
 from orderstate.testing.vertex_histories import HistorySpec, history
-
-from .vertex.helpers import order_json, signed
+from tests.unit.vertex.helpers import order_json, signed
 
 SECRET = "crash-test-secret"
 SHOPS = {115: Shop((SECRET,))}

@@ -17,8 +17,7 @@ from orderstate.adapters.service.inbox import InboxItem
 from orderstate.adapters.vertex.signatures import SIGNATURE_HEADER
 from orderstate.adapters.web import create_app
 from orderstate.engine import Money
-
-from .vertex.helpers import SECRET, order_json, signed
+from tests.unit.vertex.helpers import SECRET, order_json, signed
 
 URL = "/callbacks/vertex/115"
 COST = Money.parse("56.99", "PHP")

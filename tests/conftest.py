@@ -15,8 +15,7 @@ from typing import Any
 import pytest
 
 from orderstate.adapters.service import Shop
-
-from .postgres import (
+from tests.support.postgres import (
     SECRET,
     CountingService,
     Open,
