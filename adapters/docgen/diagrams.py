@@ -2,8 +2,8 @@
 
 The engine generates the text (``orderstate.engine.diagram``); this adapter owns the I/O:
 running Graphviz's ``dot`` and writing files. ``make diagrams`` runs
-``python -m orderstate.adapters.docgen.diagrams docs``; ``tests/docs/test_diagrams.py`` fails when the
-committed files no longer match the spec.
+``python -m orderstate.adapters.docgen.diagrams docs``; ``tests/docs/test_diagrams.py`` fails
+when the committed files no longer match the spec.
 """
 
 from __future__ import annotations
