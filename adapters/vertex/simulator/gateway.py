@@ -11,21 +11,21 @@ when requested (refusals raise at once, as 4xx) and *applied* later: on ``run_pe
 start of ``advance()``, or at once with ``immediate_operations=True``. They are checked again
 when applied; one that no longer fits (say, a capture after a cancel) is dropped and logged in
 ``operation_log``, as the provider would fail it quietly.
+
+The class is split by responsibility into bases in their own modules (``core``, ``timers``,
+``operations``) to keep each under the adapters' ~200-line limit; this one keeps the knobs,
+creating and paying, and the Starlette app.
 """
 
 from __future__ import annotations
 
-import heapq
 import itertools
-import json
 import logging
-import math
 import random
 import threading
 import uuid
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -33,16 +33,14 @@ from starlette.applications import Starlette
 
 from orderstate.engine.money import Money
 
-from ..errors import ProviderError
-from ..models import OrderSnapshot, OrderStatus, PaymentMethod, PaymentStatus, PaymentType
-from ..payloads import order_to_json
-from ..signatures import sign
+from ..models import OrderSnapshot, OrderStatus, PaymentMethod, PaymentStatus
 from .app import build_app
 from .faults import Fault, FaultPlan
-from .outbox import CallbackChaos, Outbox, SentCallback
-from .refusals import conflict, invalid, not_found, precondition_failed
-from .rules import check_cancel, check_capture, check_refund, check_reject
+from .operations import MerchantOperations
+from .outbox import CallbackChaos, Outbox
+from .refusals import conflict, invalid
 from .state import NewOrder, SimOrder, SimPayment, SimShop
+from .timers import SimClock
 
 __all__ = [
     "DEFAULT_PAYMENT_METHODS",
@@ -63,42 +61,8 @@ DEFAULT_PAYMENT_METHODS = (
     PaymentMethod("cleo", "cleo", "crypto_wallet", ("qr",)),
 )
 
-_HOUR = timedelta(hours=1)
-_HOLDS_MONEY = (PaymentStatus.COMPLETED, PaymentStatus.AUTHORIZED)
 
-
-class SimClock:
-    """The simulator's time; only ``SimulatedGateway.advance`` moves it, so timers never skip."""
-
-    def __init__(self, start: datetime) -> None:
-        if start.tzinfo is None or start.utcoffset() is None:
-            raise ValueError("the simulator's start time must be timezone-aware")
-        self._now = start
-
-    def now(self) -> datetime:
-        return self._now
-
-    def _move_to(self, when: datetime) -> None:
-        """Only for ``SimulatedGateway.advance``, which fires the timers on the way."""
-        self._now = max(self._now, when)
-
-
-@dataclass(order=True, frozen=True, slots=True)
-class _Timer:
-    due: datetime
-    sequence: int
-    kind: str = field(compare=False)
-    order: SimOrder = field(compare=False)
-
-
-@dataclass(frozen=True, slots=True)
-class _Operation:
-    kind: str
-    order: SimOrder
-    apply: Callable[[], None]
-
-
-class SimulatedGateway:
+class SimulatedGateway(MerchantOperations):
     """An in-memory Vertex Gateway; every knob is keyword-only and every draw is seeded.
 
     Knobs (the provider's docs disagree on several; the defaults follow the newer pages):
@@ -180,60 +144,17 @@ class SimulatedGateway:
         self.payment_methods = tuple(payment_methods)
         self.callbacks = Outbox(chaos=chaos, seed=seed, attempts=delivery_attempts)
         self.faults = FaultPlan(rates=fault_rates or {}, seed=seed, fault=fault)
-        self.operation_log: list[tuple[str, str, str]] = []
-        """(operation, orderNumber, outcome) for every 202 operation applied or dropped."""
+        self.operation_log = []
         self._random = random.Random(f"gateway:{seed}")
         self._lock = threading.RLock()
         self._orders: dict[tuple[int, str], SimOrder] = {}
         self._sessions: dict[str, SimOrder] = {}
-        self._timers: list[_Timer] = []
-        self._operations: deque[_Operation] = deque()
+        self._timers = []
+        self._operations = deque()
         self._ids = itertools.count(1)
         self._pages = itertools.count(1)
         self._sequence = itertools.count(1)
         self._app: Starlette | None = None
-
-    # --- looking things up ------------------------------------------------------------------
-
-    @property
-    def outbox(self) -> list[SentCallback]:
-        """Every callback sent so far, in delivery order (after drops, duplicates, reordering)."""
-        return self.callbacks.sent
-
-    @property
-    def default_shop_id(self) -> int:
-        return next(iter(self.shops))
-
-    def shop_for_token(self, token: str | None) -> int | None:
-        """The shop an ``Api-Access-Token`` belongs to, or None for an unknown token."""
-        return None if token is None else self._tokens.get(token)
-
-    def order(self, order_number: str, *, shop_id: int | None = None) -> OrderSnapshot:
-        """What Retrieve Order Details would answer now."""
-        with self._lock:
-            return self._find(shop_id, order_number).snapshot()
-
-    def orders(self) -> list[OrderSnapshot]:
-        with self._lock:
-            return [order.snapshot() for order in self._orders.values()]
-
-    def session(self, session_id: str) -> OrderSnapshot | None:
-        """The order behind a payment-page session id, if any."""
-        with self._lock:
-            order = self._sessions.get(session_id)
-            return None if order is None else order.snapshot()
-
-    def history(self, order_number: str, *, shop_id: int | None = None) -> list[OrderStatus]:
-        """Every status the order has had, starting with ``registered``."""
-        with self._lock:
-            return list(self._find(shop_id, order_number).history)
-
-    def _find(self, shop_id: int | None, order_number: str) -> SimOrder:
-        shop = self.default_shop_id if shop_id is None else shop_id
-        order = self._orders.get((shop, order_number))
-        if order is None:
-            raise not_found(shop, order_number)
-        return order
 
     # --- creating and paying ----------------------------------------------------------------
 
@@ -318,235 +239,9 @@ class SimulatedGateway:
             return True
         return self.review_predicate is not None and self.review_predicate(order.snapshot())
 
-    def _start_review(self, order: SimOrder) -> None:
-        order.review_until = self.clock.now() + self.review_timeout
-        order.review_timeout_hours = math.ceil(self.review_timeout / _HOUR)
-        self._set_status(order, OrderStatus.REVIEW)
-        self._schedule(order.review_until, "review", order)
-
-    def _settle(self, order: SimOrder, charge: SimPayment) -> None:
-        """The payment went through: completed (single-stage) or authorized (two-stage)."""
-        charge.status = PaymentStatus.COMPLETED if order.auto_capture else PaymentStatus.AUTHORIZED
-        if charge.amount != order.cost:
-            self._set_status(order, OrderStatus.NEED_ACTION)
-            return
-        resumed = order.status is not OrderStatus.IN_PROGRESS
-        if resumed:
-            self._set_status(order, OrderStatus.IN_PROGRESS)
-        if order.auto_capture:
-            self._start_clearing(order, notified=resumed)
-        elif not resumed:
-            self._payment_changed(order)
-
-    def _start_clearing(self, order: SimOrder, *, notified: bool) -> None:
-        if self.clearing_delay <= timedelta(0):
-            self._set_status(order, OrderStatus.COMPLETED)
-            return
-        self._schedule(self.clock.now() + self.clearing_delay, "clearing", order)
-        if not notified:
-            self._payment_changed(order)
-
-    # --- merchant operations ------------------------------------------------------------------
-
-    def review_decision(
-        self, order_number: str, *, accept: bool, shop_id: int | None = None
-    ) -> OrderSnapshot:
-        """Submit Antifraud Review Decision (answered 200, applied at once)."""
-        with self._lock:
-            order = self._find(shop_id, order_number)
-            if order.status is not OrderStatus.REVIEW:
-                raise precondition_failed(f"order {order_number!r} is {order.status.value}")
-            order.review_until = None
-            charge = order.charge_in(PaymentStatus.IN_PROGRESS)
-            if accept and charge is not None:
-                self._settle(order, charge)
-            else:
-                self._fail_review(order)
-            return order.snapshot()
-
-    def _fail_review(self, order: SimOrder) -> None:
-        for payment in order.payments:
-            payment.status = PaymentStatus.FAILED
-        self._set_status(order, OrderStatus.FAILED)
-
-    def capture(self, order_number: str, *, shop_id: int | None = None) -> None:
-        """Request a full capture of a two-stage order (202; applied later)."""
-        self._request("capture", shop_id, order_number, check_capture, self._do_capture)
-
-    def cancel(self, order_number: str, *, shop_id: int | None = None) -> None:
-        """Request a void: all payments authorized, or none at all (202; applied later)."""
-        self._request("cancel", shop_id, order_number, check_cancel, self._do_cancel)
-
-    def reject(self, order_number: str, *, shop_id: int | None = None) -> None:
-        """Request a force-cancel of an order whose payment is not completed (202; later)."""
-        self._request("reject", shop_id, order_number, check_reject, self._do_reject)
-
-    def refund(self, order_number: str, amount: Money, *, shop_id: int | None = None) -> None:
-        """Request a (partial) refund; the amount is reserved at once (202; applied later)."""
-        with self._lock:
-            order = self._find(shop_id, order_number)
-            check_refund(order, amount)
-            order.refunds_pending += amount.minor
-
-            def apply() -> None:
-                order.refunds_pending -= amount.minor
-                check_refund(order, amount)
-                self._do_refund(order, amount)
-
-            self._enqueue(_Operation("refund", order, apply))
-
-    def _request(
-        self,
-        kind: str,
-        shop_id: int | None,
-        order_number: str,
-        check: Callable[[SimOrder], None],
-        perform: Callable[[SimOrder], None],
-    ) -> None:
-        with self._lock:
-            order = self._find(shop_id, order_number)
-            check(order)
-
-            def apply() -> None:
-                check(order)
-                perform(order)
-
-            self._enqueue(_Operation(kind, order, apply))
-
-    def _enqueue(self, operation: _Operation) -> None:
-        self._operations.append(operation)
-        if self.immediate_operations:
-            self._run_operations()
-
-    def _do_capture(self, order: SimOrder) -> None:
-        for payment in order.payments:
-            if payment.status is PaymentStatus.AUTHORIZED:
-                payment.status = PaymentStatus.COMPLETED
-        self._start_clearing(order, notified=False)
-
-    def _do_cancel(self, order: SimOrder) -> None:
-        for payment in order.payments:
-            payment.status = PaymentStatus.CANCELLED
-        self._set_status(order, OrderStatus.CANCELLED)
-
-    def _do_reject(self, order: SimOrder) -> None:
-        for payment in order.payments:
-            payment.status = PaymentStatus.CANCELLED
-        self._set_status(order, OrderStatus.REJECTED)
-
-    def _do_refund(self, order: SimOrder, amount: Money) -> None:
-        order.payments.append(SimPayment(PaymentStatus.COMPLETED, amount, PaymentType.REFUND))
-        charge = order.charge_in(PaymentStatus.COMPLETED, PaymentStatus.PARTIALLY_REFUNDED)
-        full = order.refunded >= (order.cost if charge is None else charge.amount)
-        if charge is not None:
-            charge.status = PaymentStatus.REFUNDED if full else PaymentStatus.PARTIALLY_REFUNDED
-        status = OrderStatus.REFUNDED if full else OrderStatus.PARTIALLY_REFUNDED
-        if order.status is status:
-            self._notify(order)  # a second partial refund changes payments[], not the status
-        else:
-            self._set_status(order, status)
-
-    # --- time -------------------------------------------------------------------------------
-
-    def run_pending(self) -> int:
-        """Apply the accepted (202) operations now; returns how many there were."""
-        with self._lock:
-            return self._run_operations()
-
-    def advance(self, delta: timedelta) -> None:
-        """Move the clock: apply pending operations, fire due timers in time order, then
-        release callbacks held back for reordering."""
-        if delta < timedelta(0):
-            raise ValueError("the simulator's clock does not go backwards")
-        with self._lock:
-            self._run_operations()
-            target = self.clock.now() + delta
-            while self._timers and self._timers[0].due <= target:
-                timer = heapq.heappop(self._timers)
-                self.clock._move_to(timer.due)
-                self._fire(timer)
-            self.clock._move_to(target)
-            self.callbacks.release_held()
-
-    def _run_operations(self) -> int:
-        count = 0
-        while self._operations:
-            operation = self._operations.popleft()
-            count += 1
-            try:
-                operation.apply()
-            except ProviderError as refusal:
-                outcome = f"dropped: {refusal.detail}"
-            else:
-                outcome = f"applied: order {operation.order.status.value}"
-            self.operation_log.append((operation.kind, operation.order.order_number, outcome))
-        return count
-
-    def _schedule(self, due: datetime, kind: str, order: SimOrder) -> None:
-        heapq.heappush(self._timers, _Timer(due, next(self._sequence), kind, order))
-
-    def _fire(self, timer: _Timer) -> None:
-        """A timer fires only if the order is still where the timer expects it."""
-        order = timer.order
-        in_progress = order.status is OrderStatus.IN_PROGRESS
-        if timer.kind == "clearing":
-            if in_progress and order.charge_in(PaymentStatus.COMPLETED) is not None:
-                self._set_status(order, OrderStatus.COMPLETED)
-        elif timer.kind == "review":
-            if order.status is OrderStatus.REVIEW and order.review_until is not None:
-                self._fail_review(order)
-        elif in_progress and order.charge_in(*_HOLDS_MONEY) is None:
-            self._set_status(order, self.expiry_status)  # the deadline passed unpaid
-
-    # --- callbacks --------------------------------------------------------------------------
-
-    def _set_status(self, order: SimOrder, status: OrderStatus) -> None:
-        order.status = status
-        order.history.append(status)
-        self._notify(order)
-
-    def _payment_changed(self, order: SimOrder) -> None:
-        if self.notify_payment_changes:
-            self._notify(order)
-
-    def _notify(self, order: SimOrder) -> None:
-        """Sign the order's current ORDER object with the shop's secret and send it."""
-        data = order_to_json(order.snapshot())
-        if self.legacy_callbacks:
-            data = {_LEGACY.get(key, key): value for key, value in data.items()}
-        body = json.dumps(data, separators=(",", ":")).encode()
-        shop = self.shops[order.shop_id]
-        self.callbacks.emit(
-            SentCallback(
-                sequence=next(self._sequence),
-                shop_id=order.shop_id,
-                order_number=order.order_number,
-                status=order.status,
-                url=order.webhook_url or shop.callback_url,
-                body=body,
-                signature=sign(body, shop.secret),
-                emitted_at=self.clock.now(),
-            )
-        )
-
-    def deliver(self) -> int:
-        """Send queued callbacks through the synchronous ``sender``; returns how many got 2xx."""
-        if not isinstance(self.sender, httpx.Client):
-            raise TypeError("deliver() needs an httpx.Client sender; use adeliver() for async")
-        return self.callbacks.deliver(self.sender, timeout=self.delivery_timeout)
-
-    async def adeliver(self) -> int:
-        """Send queued callbacks through the async ``sender``; returns how many got 2xx."""
-        if not isinstance(self.sender, httpx.AsyncClient):
-            raise TypeError("adeliver() needs an httpx.AsyncClient sender; use deliver()")
-        return await self.callbacks.adeliver(self.sender, timeout=self.delivery_timeout)
-
     @property
     def app(self) -> Starlette:
         """The Starlette app serving this simulator (built once)."""
         if self._app is None:
             self._app = build_app(self)
         return self._app
-
-
-_LEGACY = {"orderNumber": "number", "orderStatus": "status"}
