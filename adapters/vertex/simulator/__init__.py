@@ -14,8 +14,9 @@ openapi.yaml``) and moves orders the way the provider's docs describe. The state
 
 On a real socket: ``with serve(sim) as running: ... running.base_url``.
 
-Modules: ``gateway`` (the state machine, clock and knobs), ``state`` (its records), ``wire``
-(request validation), ``app`` (routes and payment page), ``outbox`` (callback chaos and
+Modules: ``gateway`` (the state machine and its knobs, built on ``core``: lookups and
+callbacks, ``timers``: the clock, ``operations``: merchant operations), ``state`` (its
+records), ``wire`` (request validation), ``app`` (routes and payment page), ``outbox`` (callback chaos and
 delivery), ``faults`` (injected 5xx and timeouts), ``refusals`` (errors as on the wire),
 ``server`` (uvicorn in a thread).
 """
