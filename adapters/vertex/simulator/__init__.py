@@ -16,9 +16,9 @@ On a real socket: ``with serve(sim) as running: ... running.base_url``.
 
 Modules: ``gateway`` (the state machine and its knobs, built on ``core``: lookups and
 callbacks, ``timers``: the clock, ``operations``: merchant operations), ``state`` (its
-records), ``wire`` (request validation), ``app`` (routes and payment page), ``outbox`` (callback chaos and
-delivery), ``faults`` (injected 5xx and timeouts), ``refusals`` (errors as on the wire),
-``server`` (uvicorn in a thread).
+records), ``wire`` (request validation), ``app`` (routes and payment page), ``outbox``
+(callback chaos and delivery), ``faults`` (injected 5xx and timeouts), ``refusals`` (errors
+as on the wire), ``server`` (uvicorn in a thread).
 """
 
 from __future__ import annotations
