@@ -9,11 +9,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from typing import get_args
 
 from starlette.applications import Starlette
 
 from orderstate.adapters.port import DEFAULT_BODY_LIMIT, Provider, Shop
-from orderstate.adapters.service import OrderService
+from orderstate.adapters.service import ExpiryStatus, OrderService
 from orderstate.adapters.store import describe
 from orderstate.adapters.vertex import VertexCalls, VertexClient, VertexConfig, VertexProvider
 from orderstate.adapters.web import create_app as create_web_app
@@ -31,7 +32,7 @@ def build_service(
     shops: Mapping[int, Shop] | None = None,
     vertex_client: VertexCalls | None = None,
     clock: Callable[[], datetime] | None = None,
-    expiry_status: str = "cancelled",
+    expiry_status: ExpiryStatus = "cancelled",
     body_limit: int = DEFAULT_BODY_LIMIT,
 ) -> OrderService:
     """An order service on ``store`` with every provider registered.
@@ -39,14 +40,14 @@ def build_service(
     ``vertex_client`` is what Vertex calls go through (``VertexClient``, or a client bound
     to the simulator); without one the service reads Vertex callbacks but calls nobody.
     """
-    if expiry_status not in ("cancelled", "failed"):
+    if expiry_status not in get_args(ExpiryStatus):  # callers without a type checker
         raise ValueError(f"expiry_status is cancelled or failed, not {expiry_status!r}")
     return OrderService(
         store=store,
         providers=providers_for(vertex_client=vertex_client),
         shops=shops,
         clock=clock or (lambda: datetime.now(UTC)),
-        expiry_status="cancelled" if expiry_status == "cancelled" else "failed",
+        expiry_status=expiry_status,
         body_limit=body_limit,
     )
 

@@ -9,7 +9,7 @@ from orderstate.adapters.port import Customer, Operation, Outcome, Shop
 
 from .application import OrderService
 from .inbox import InboxItem
-from .jobs import Polled
+from .jobs import ExpiryStatus, Polled
 from .providers import Providers, UnknownProvider
 from .readmodel import StateTotal
 from .views import CallbackResult, Listener, OrderUpdate, OrderView, ReplayReport, UnknownOrder
@@ -17,6 +17,7 @@ from .views import CallbackResult, Listener, OrderUpdate, OrderView, ReplayRepor
 __all__ = [
     "CallbackResult",
     "Customer",
+    "ExpiryStatus",
     "InboxItem",
     "Listener",
     "Operation",

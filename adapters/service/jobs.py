@@ -26,11 +26,12 @@ from .placing import Placing
 from .providers import Providers
 from .readmodel import OrderProjection
 
-__all__ = ["Jobs", "Polled"]
+__all__ = ["ExpiryStatus", "Jobs", "Polled"]
 
 log = logging.getLogger(__name__)
 
 ExpiryStatus = Literal["cancelled", "failed"]
+"""How an unpaid order past its time limit ends (the provider's docs disagree)."""
 
 
 class Polled(StrEnum):
@@ -137,7 +138,7 @@ class Jobs:
             order.expire(now, ends_in=self.expiry_status)
 
     def _require_connected(self, job: str) -> None:
-        if not any(self.providers.named(name).connected for name in self.providers.names):
+        if not self.providers.any_connected:
             raise ProviderNotConfigured(f"{job} needs a provider: set its access token")
 
 

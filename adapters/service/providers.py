@@ -44,6 +44,11 @@ class Providers:
             known = ", ".join(self._by_name)
             raise UnknownProvider(f"no provider {name!r}; registered: {known}") from None
 
+    @property
+    def any_connected(self) -> bool:
+        """Whether calls to at least one provider can be made."""
+        return any(provider.connected for provider in self._by_name.values())
+
     def shop(self, shop_id: int) -> Shop | None:
         return self.shops.get(shop_id)
 

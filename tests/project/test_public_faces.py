@@ -67,6 +67,7 @@ FACES: dict[str, list[str]] = {
     "orderstate.adapters.service": [
         "CallbackResult",
         "Customer",
+        "ExpiryStatus",
         "InboxItem",
         "Listener",
         "Operation",
