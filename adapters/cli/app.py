@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -34,6 +34,9 @@ from orderstate.engine import LIFECYCLE, Money, OrderstateError
 from orderstate.engine.diagram import to_dot, to_mermaid
 
 from . import render
+
+if TYPE_CHECKING:
+    from orderstate.adapters.bootstrap.sandbox import Sandbox
 
 __all__ = ["app", "main"]
 
@@ -408,6 +411,12 @@ def serve_webhooks(
     simulator: Annotated[
         bool, typer.Option(help="Also serve the Vertex simulator (sandbox) on the next port")
     ] = False,
+    simulator_delay: Annotated[
+        float,
+        typer.Option(
+            min=0.0, help="Seconds before the sandbox completes a capture, cancel or refund"
+        ),
+    ] = 1.0,
 ) -> None:
     """Serve the webhook app under uvicorn (POST /callbacks/vertex/{shop_id}, GET /healthz)."""
     import uvicorn
@@ -418,13 +427,13 @@ def serve_webhooks(
     settings = Context.settings
     sandbox = None
     if simulator:
-        sandbox = start_sandbox(settings, host=host, port=port)
-        settings = sandbox.settings
-        out.print(
-            f"simulator: {sandbox.api_url} (tokens sim-token-SHOP); payment pages at "
-            f"{sandbox.payment_pages}",
-            highlight=False,
+        started = _guard(
+            lambda: start_sandbox(
+                settings, host=host, port=port, operation_delay=simulator_delay
+            )
         )
+        sandbox, settings = started, started.settings
+        _print_sandbox(started)
     if not settings.shops:
         _fail("no callback secrets: set --shops 115:SECRET (every callback would be refused)")
     service = _guard(lambda: service_for(settings, connect=settings.vertex_token is not None))
@@ -434,6 +443,20 @@ def serve_webhooks(
         service.close()
         if sandbox is not None:
             sandbox.stop()
+
+
+def _print_sandbox(sandbox: Sandbox) -> None:
+    """What the sandbox is, and the exports a second terminal needs, ready to copy."""
+    lines = [
+        f"simulator: {sandbox.api_url} (tokens sim-token-SHOP); payment pages at "
+        f"{sandbox.payment_pages}",
+        f"operations complete {sandbox.clock.operation_delay:g} s after their 202; callbacks "
+        f"go to {sandbox.settings.webhook_url}",
+        "in a second terminal:",
+        *(f"  {line}" for line in sandbox.exports()),
+    ]
+    sys.stdout.write("\n".join(lines) + "\n")  # never wrapped: it is copied as it is
+    sys.stdout.flush()
 
 
 def main() -> None:
