@@ -79,7 +79,7 @@ def start_sandbox(
         raise ValueError("the sandbox's operation delay is a number of seconds >= 0")
     vertex = tuple(shop for shop in settings.shops if len(shop) == 2 or shop[2] == "vertex")
     shops = vertex or (DEFAULT_SANDBOX_SHOP,)
-    reach = "127.0.0.1" if host in ("0.0.0.0", "") else host  # noqa: S104 - naming, not binding
+    reach = "127.0.0.1" if host in ("0.0.0.0", "") else host
     webhook = f"http://{reach}:{port}/callbacks/vertex"
     sim = SimulatedGateway(
         shops=tuple(

@@ -109,6 +109,13 @@ def _opened(*, with_provider: bool = False) -> Iterator[OrderService]:
         service.close()
 
 
+def _defaulted(ctx: typer.Context, name: str) -> bool:
+    """Whether the shared option ``name`` was left to its default (no option, no variable)."""
+    parent = ctx.parent or ctx
+    source = parent.get_parameter_source(name)
+    return source is not None and source.name == "DEFAULT"
+
+
 def _fail(message: str) -> NoReturn:
     err.print(f"error: {message}", markup=False, highlight=False)
     raise typer.Exit(1)
@@ -119,12 +126,29 @@ def _fail(message: str) -> NoReturn:
 
 @app.command()
 def demo(
+    ctx: typer.Context,
     orders: Annotated[int, typer.Option(min=1, max=10_000, help="Checkouts to simulate")] = 200,
     seed: Annotated[int, typer.Option(help="Seed of the outcome mix and the callback chaos")] = 7,
 ) -> None:
-    """Simulated checkouts through the simulator, the client and the webhook app; then a check."""
-    from orderstate.adapters.bootstrap.demo import OUTCOME_MIX, run_demo
+    """Simulated checkouts through the simulator, the client and the webhook app; then a check.
 
+    Without --db (or ORDERSTATE_DB) the demo uses its own store, replaced at every run; a store
+    you name must not hold orders yet."""
+    from orderstate.adapters.bootstrap.demo import (
+        OUTCOME_MIX,
+        fresh_demo_store,
+        require_fresh_store,
+        run_demo,
+    )
+
+    store = Context.settings.db
+    if _defaulted(ctx, "db"):
+        store = _guard(fresh_demo_store)
+        out.print(
+            f"demo store: {store} (its own, fresh for this run; --db PATH to keep a run elsewhere)",
+            highlight=False,
+        )
+    _guard(lambda: require_fresh_store(store))
     phases = {"checkout": "customers pay on the payment page", "merchant": "merchant actions"}
     columns = (
         TextColumn("{task.description:<34}"),
@@ -137,7 +161,7 @@ def demo(
         report = _guard(
             lambda: run_demo(
                 orders=orders,
-                store=Context.settings.db,
+                store=store,
                 seed=seed,
                 on_progress=lambda phase, done: progress.update(tasks[phase], completed=done),
             )
@@ -146,7 +170,7 @@ def demo(
         f"{report.outcomes[name]} {name}" for name in OUTCOME_MIX if report.outcomes[name]
     )
     out.print(f"[bold]{report.orders} checkouts[/]: {mix}", highlight=False)
-    out.print(render.states_table(report.by_state, f"orders by state in {Context.settings.db}"))
+    out.print(render.states_table(report.by_state, f"orders by state in {store}"))
     out.print(
         f"{report.orders} orders and {report.callbacks} callbacks (duplicated, reordered, "
         f"some dropped) in {report.seconds:.1f} s: {report.orders / report.seconds:.1f} "
@@ -428,9 +452,7 @@ def serve_webhooks(
     sandbox = None
     if simulator:
         started = _guard(
-            lambda: start_sandbox(
-                settings, host=host, port=port, operation_delay=simulator_delay
-            )
+            lambda: start_sandbox(settings, host=host, port=port, operation_delay=simulator_delay)
         )
         sandbox, settings = started, started.settings
         _print_sandbox(started)

@@ -55,4 +55,5 @@ def test_make_demo_works_on_a_fresh_clone(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "orders by state" in result.stdout
     assert "all equal their live state" in result.stdout
-    assert (clone / "orderstate.db").exists()
+    assert "demo store: orderstate-demo.db" in result.stdout
+    assert (clone / "orderstate-demo.db").exists()
