@@ -115,8 +115,8 @@ class DemoStoreInUse(ValueError):
     def __init__(self, store: str, orders: int) -> None:
         super().__init__(
             f"{store} already holds {orders} orders; the demo's simulated provider starts empty "
-            f"and would report them missing. Run without --db (the demo then uses its own "
-            f"{DEMO_STORE}, fresh each run) or name a new store"
+            f"and would report them missing. Run without --db and ORDERSTATE_DB (the demo then "
+            f"uses its own {DEMO_STORE}, fresh each run) or name a new store"
         )
         self.store = store
         self.orders = orders
