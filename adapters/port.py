@@ -115,12 +115,40 @@ _ENGINE_REQUESTS = {
 class Shop:
     """A shop as one provider knows it: callback secrets (several while rotating), where its
     callbacks go, which provider serves it (None: the service's default one) and, where the
-    provider has several, the name of its signature scheme (None: the provider's default)."""
+    provider has several, the name of its signature scheme (None: the provider's default).
 
-    secrets: tuple[str, ...]
+    The secrets are never shown (not in its repr, not in its errors), and a secret every
+    callback would fail on (empty, or not UTF-8 text, as an undecodable byte in an environment
+    variable becomes) is refused here, at start-up, rather than on every request.
+    """
+
+    secrets: tuple[str, ...] = field(repr=False)
     webhook_url: str | None = None
     provider: str | None = None
     signature: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.secrets, tuple):  # a lone str would be one-letter secrets
+            raise TypeError("a shop's secrets are a tuple of secrets")
+        if not self.secrets:
+            raise ValueError("a shop needs at least one callback secret")
+        for number, secret in enumerate(self.secrets, start=1):
+            problem = _secret_problem(secret)
+            if problem is not None:
+                raise ValueError(f"callback secret {number} {problem}")
+
+
+def _secret_problem(secret: object) -> str | None:
+    """What makes a secret unusable for signing, in words that do not repeat it."""
+    if not isinstance(secret, str):
+        return f"is a {type(secret).__name__}, not text"
+    if not secret:
+        return "is empty"
+    try:
+        secret.encode("utf-8")
+    except UnicodeEncodeError as error:
+        return f"is not valid UTF-8 text (character {error.start + 1} is an undecodable byte)"
+    return None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Annotated, NoReturn, TypeVar
 
 import typer
+from eventsourcing.persistence import PersistenceError
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -29,7 +30,7 @@ from rich.progress import (
 from orderstate.adapters.bootstrap import Settings, parse_order_ref, parse_shops, service_for
 from orderstate.adapters.port import Customer, Operation, Outcome
 from orderstate.adapters.service import OrderService
-from orderstate.adapters.store import DEFAULT_STORE
+from orderstate.adapters.store import DEFAULT_STORE, describe
 from orderstate.engine import LIFECYCLE, Money, OrderstateError
 from orderstate.engine.diagram import to_dot, to_mermaid
 
@@ -89,7 +90,14 @@ def _guard(action: Callable[[], T]) -> T:
     """Run ``action``; turn the errors a user can cause into one line and exit code 1."""
     try:
         return action()
-    except (OrderstateError, LookupError, ValueError, OSError, RuntimeError) as error:
+    except (
+        OrderstateError,
+        LookupError,
+        ValueError,
+        OSError,
+        RuntimeError,
+        PersistenceError,  # e.g. an unreachable PostgreSQL store
+    ) as error:
         if Context.debug:
             raise
         err.print(f"error: {error}", markup=False, highlight=False)
@@ -143,7 +151,8 @@ def demo(
         f"{report.outcomes[name]} {name}" for name in OUTCOME_MIX if report.outcomes[name]
     )
     out.print(f"[bold]{report.orders} checkouts[/]: {mix}", highlight=False)
-    out.print(render.states_table(report.by_state, f"orders by state in {Context.settings.db}"))
+    shown = describe(Context.settings.db)
+    out.print(render.states_table(report.by_state, f"orders by state in {shown}"))
     out.print(
         f"{report.orders} orders and {report.callbacks} callbacks (duplicated, reordered, "
         f"some dropped) in {report.seconds:.1f} s: {report.orders / report.seconds:.1f} "

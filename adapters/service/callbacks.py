@@ -23,6 +23,7 @@ from eventsourcing.persistence import IntegrityError
 from orderstate.adapters.port import CallbackRefused, Fact, FactRejected, Outcome, Provider
 from orderstate.engine import order_id
 
+from .headers import combined_fields
 from .inbox import CONFLICT, InboxItem
 from .orders import SAVE_ATTEMPTS, Orders
 from .providers import Providers
@@ -122,7 +123,7 @@ class Callbacks:
                 raise CallbackRefused(Outcome.UNAUTHENTICATED, reason)
             fact = provider.read_callback(
                 body,
-                dict(item.headers_pairs()),
+                combined_fields(item.headers_pairs()),
                 shop_id=item.shop_id,
                 shop=self.providers.shop(item.shop_id),
                 received_at=item.received_at,

@@ -6,10 +6,14 @@
   machines sharing one store.
 
 The setting becomes eventsourcing's environment for the application; no other code changes.
+Its password is never shown: ``describe()`` hides it however the URL is mistyped, without
+trusting ``urlparse`` (which reads an unencoded ``/ # ?`` in a password as the path, fragment
+or query, and so would print the rest of it).
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -18,6 +22,9 @@ from orderstate.engine.errors import OrderstateError
 __all__ = ["DEFAULT_STORE", "StoreError", "describe", "store_env"]
 
 DEFAULT_STORE = "orderstate.db"
+
+_RESERVED_IN_USERINFO = frozenset("/?#@")
+_PASSWORD_PARAMETER = re.compile(r"(?i)([?&;]password=)[^&;]*")
 
 
 class StoreError(OrderstateError, ValueError):
@@ -56,6 +63,12 @@ def _sqlite_env(path: str) -> dict[str, str]:
 
 
 def _postgres_env(url: str) -> dict[str, str]:
+    userinfo = _split_userinfo(url)[1]
+    if userinfo is not None and _RESERVED_IN_USERINFO & set(userinfo):
+        raise StoreError(
+            "percent-encode / ? # @ in the user name or password of a PostgreSQL URL "
+            f"(%2F %3F %23 %40): {describe(url)!r}"
+        )
     parts = urlparse(url)
     dbname = parts.path.lstrip("/")
     if not parts.hostname or not dbname:
@@ -81,9 +94,26 @@ def _postgres_env(url: str) -> dict[str, str]:
 
 
 def describe(store: str) -> str:
-    """The store without its password, for logs and error messages."""
-    if "://" in store:  # any URL: a mistyped scheme still carries a real password
-        parts = urlparse(store)
-        if parts.password:
-            return store.replace(f":{parts.password}@", ":***@")
-    return store
+    """The store without its password, for logs and error messages.
+
+    Any URL (a mistyped scheme still carries a real password): a ``password=`` parameter is
+    hidden, then everything between the scheme and the last ``@`` is the user and password,
+    so a password holding ``/ # ? @`` is hidden whole. A user part that is not a plain name
+    is hidden too.
+    """
+    if "://" not in store:
+        return store
+    scheme, userinfo, rest = _split_userinfo(_PASSWORD_PARAMETER.sub(r"\1***", store))
+    if userinfo is None:
+        return f"{scheme}://{rest}"
+    user, has_password, _ = userinfo.partition(":")
+    if _RESERVED_IN_USERINFO & set(user):
+        user = "***"
+    return f"{scheme}://{user}{':***' if has_password else ''}@{rest}"
+
+
+def _split_userinfo(url: str) -> tuple[str, str | None, str]:
+    """``scheme://userinfo@rest`` -> (scheme, userinfo or None, rest), split at the last ``@``."""
+    scheme, _, rest = url.partition("://")
+    userinfo, at, host_and_path = rest.rpartition("@")
+    return (scheme, userinfo, host_and_path) if at else (scheme, None, rest)

@@ -8,7 +8,9 @@
   order's new events in one transaction (the raw callback alone if processing fails) — and
   answers from the outcome (``STATUS_BY_OUTCOME``). A 2xx therefore always means "kept";
   anything the provider should not retry gets a 2xx too. A provider the service does not
-  know is a 404.
+  know, or a shop id that cannot be one (not a 63-bit integer), is a 404. Every 401 has the
+  same body: a stranger learns neither whether the shop exists nor what was wrong with the
+  signature (the inbox keeps the precise reason).
 - ``GET /healthz`` answers 200 once the event store has answered a query, 503 if it did not.
 - On startup the app finishes the callbacks a crash left stored but unapplied
   (``OrderService.process_inbox``), before it serves any request.
@@ -42,8 +44,15 @@ __all__ = ["CALLBACK_PATH", "STATUS_BY_OUTCOME", "create_app"]
 
 log = logging.getLogger(__name__)
 
-CALLBACK_PATH: Final = "/callbacks/{provider}/{shop_id:int}"
+CALLBACK_PATH: Final = "/callbacks/{provider}/{shop_id}"
 """Where a shop's callbacks are posted; the shop in the path picks the secrets to verify with."""
+
+MAX_SHOP_ID: Final = 2**63 - 1
+"""The largest shop id read from a path (PostgreSQL's bigint); longer digit strings are a 404,
+never an integer conversion of thousands of digits."""
+
+UNAUTHENTICATED_REASON: Final = "the callback's signature could not be verified"
+"""The one reason a 401 gives, whatever the inbox keeps."""
 
 STATUS_BY_OUTCOME: Final[Mapping[Outcome, int]] = MappingProxyType(
     {
@@ -74,9 +83,11 @@ def create_app(service: OrderService, *, close_on_shutdown: bool = False) -> Sta
 
     async def receive_callback(request: Request) -> JSONResponse:
         provider: str = request.path_params["provider"]
-        shop_id: int = request.path_params["shop_id"]
         if provider not in providers:
             return JSONResponse({"error": f"no provider {provider!r} here"}, status_code=404)
+        shop_id = _shop_id(request.path_params["shop_id"])
+        if shop_id is None:
+            return JSONResponse({"error": "no such shop id"}, status_code=404)
         body = await _read_capped(request, limit)
         headers = list(request.headers.items())
         result = await run_in_threadpool(
@@ -135,12 +146,22 @@ async def _read_capped(request: Request, limit: int) -> bytes:
     return bytes(received[: limit + 1])
 
 
+def _shop_id(text: str) -> int | None:
+    """The shop id a path segment names, or None if it cannot be one."""
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_SHOP_ID)):
+        return None
+    value = int(text)
+    return value if value <= MAX_SHOP_ID else None
+
+
 def _answer(result: CallbackResult) -> dict[str, object]:
     answer: dict[str, object] = {
         "outcome": result.outcome.value,
         "events": list(result.events),
         "inbox_id": str(result.inbox_id),
     }
-    if result.reason is not None:
+    if result.outcome is Outcome.UNAUTHENTICATED:
+        answer["reason"] = UNAUTHENTICATED_REASON
+    elif result.reason is not None:
         answer["reason"] = result.reason
     return answer
