@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -258,27 +259,51 @@ def ingest(
         ),
     ] = False,
 ) -> None:
-    """Apply callback bodies as if they had arrived over HTTP; one outcome line each."""
+    """Apply callback bodies as if they had arrived over HTTP; one outcome line each.
+
+    A line that cannot be processed at all is reported (where and why) and the rest still
+    run; the exit code is 1 if any line failed so, else 2 if any callback was refused.
+    """
     if not source.exists():
         _fail(f"no such file or directory: {source}")
-    configured = Context.settings.shop_map().get(shop)
+    configured = _guard(Context.settings.shop_map).get(shop)
     if not signed and configured is None:
         _fail(f"no callback secret for shop {shop}: set --shops {shop}:SECRET")
-    failures = 0
+    counts: Counter[str] = Counter()
     with _opened() as service:
         provider = service.providers.for_shop(shop)
         for name, raw in _callback_files(source):
-            if signed:
-                body, headers = _as_received(raw)
-            else:  # a bare body the user vouches for: signed as the provider would
-                assert configured is not None
-                body, headers = raw, provider.sign_callback(raw, configured)
-            result = service.handle_callback(shop, body, headers)
+            try:
+                if signed:
+                    body, headers = _as_received(raw)
+                else:  # a bare body the user vouches for: signed as the provider would
+                    assert configured is not None
+                    body, headers = raw, provider.sign_callback(raw, configured)
+                result = service.handle_callback(shop, body, headers)
+            except Exception as error:  # one bad line must not cost the lines after it
+                if Context.debug:
+                    raise
+                counts["error"] += 1
+                err.print(f"{name} error: {type(error).__name__}: {error}", markup=False)
+                continue
             reason = f": {result.reason}" if result.reason else ""
             out.print(f"{name} {result.order_number or '-'} {result.outcome}{reason}", markup=False)
-            failures += result.outcome in FAILED_CALLBACKS
-    if failures:
-        raise typer.Exit(2)
+            counts["refused" if result.outcome in FAILED_CALLBACKS else "ok"] += 1
+    _ingest_summary(counts)
+
+
+def _ingest_summary(counts: Counter[str]) -> None:
+    """One closing line when anything went wrong, and the exit code that says what."""
+    if not (counts["error"] or counts["refused"]):
+        return
+    total = counts.total()
+    err.print(
+        f"ingest: {total} lines: {counts['ok']} processed, {counts['refused']} refused, "
+        f"{counts['error']} failed with an error",
+        markup=False,
+        highlight=False,
+    )
+    raise typer.Exit(1 if counts["error"] else 2)
 
 
 FAILED_CALLBACKS = frozenset(
