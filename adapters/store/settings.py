@@ -3,7 +3,10 @@
 - ``memory``: in-process, for tests;
 - a file path, or ``sqlite:///path/to/orders.db``: the embedded default (WAL journal);
 - ``postgresql://user[:password]@host[:port]/dbname[?schema=name]``: several processes or
-  machines sharing one store.
+  machines sharing one store. Its sessions never wait forever: ``lock_timeout`` (seconds an
+  append waits for the events table's lock; default 3), ``statement_timeout`` (default 30)
+  and ``idle_in_transaction_timeout`` (default 10) may be given as query parameters
+  (``?schema=x&lock_timeout=5``); 0 turns one off.
 
 The setting becomes eventsourcing's environment for the application; no other code changes.
 Its password is never shown: ``describe()`` hides it however the URL is mistyped, without
@@ -19,9 +22,16 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 from orderstate.engine.errors import OrderstateError
 
-__all__ = ["DEFAULT_STORE", "StoreError", "describe", "store_env"]
+__all__ = ["DEFAULT_STORE", "POSTGRES_TIMEOUTS", "StoreError", "describe", "store_env"]
 
 DEFAULT_STORE = "orderstate.db"
+
+POSTGRES_TIMEOUTS = {
+    "lock_timeout": ("POSTGRES_LOCK_TIMEOUT", 3),
+    "statement_timeout": ("POSTGRES_STATEMENT_TIMEOUT", 30),
+    "idle_in_transaction_timeout": ("POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT", 10),
+}
+"""URL parameter -> (eventsourcing's environment key, default seconds)."""
 
 _RESERVED_IN_USERINFO = frozenset("/?#@")
 _PASSWORD_PARAMETER = re.compile(r"(?i)([?&;]password=)[^&;]*")
@@ -78,7 +88,8 @@ def _postgres_env(url: str) -> dict[str, str]:
     except ValueError:  # urllib's own message would not say which setting is wrong
         raise StoreError(f"a PostgreSQL URL needs a numeric port: {describe(url)!r}") from None
     env = {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        # eventsourcing's PostgreSQL factory, with a statement timeout on every session
+        "PERSISTENCE_MODULE": "orderstate.adapters.store.postgres:PostgresStore",
         "POSTGRES_DBNAME": unquote(dbname),
         "POSTGRES_HOST": parts.hostname,
         "POSTGRES_PORT": str(port),
@@ -87,10 +98,20 @@ def _postgres_env(url: str) -> dict[str, str]:
         "POSTGRES_CONNECT_TIMEOUT": "5",
         "POSTGRES_POOL_SIZE": "5",
     }
-    schema = parse_qs(parts.query).get("schema")
+    query = parse_qs(parts.query)
+    schema = query.get("schema")
     if schema:
         env["POSTGRES_SCHEMA"] = schema[0]
+    for parameter, (key, default) in POSTGRES_TIMEOUTS.items():
+        env[key] = str(_seconds(parameter, query.get(parameter, [str(default)])[-1]))
     return env
+
+
+def _seconds(parameter: str, text: str) -> int:
+    """A timeout given in the URL: whole seconds (what eventsourcing reads), 0 for none."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 6:
+        raise StoreError(f"{parameter} is whole seconds (0 for none), not {text!r}")
+    return int(text)
 
 
 def describe(store: str) -> str:

@@ -11,7 +11,11 @@
   know, or a shop id that cannot be one (not a 63-bit integer), is a 404. Every 401 has the
   same body: a stranger learns neither whether the shop exists nor what was wrong with the
   signature (the inbox keeps the precise reason).
-- ``GET /healthz`` answers 200 once the event store has answered a query, 503 if it did not.
+- When the store cannot take a callback in time (a lock or statement timeout, no connection),
+  the answer is 503 with ``Retry-After``: the provider sends it again.
+- ``GET /healthz`` answers 200 once the event store has answered a query and could take its
+  append lock within a second (nothing is written), 503 ``unavailable`` or ``unable to write``
+  if not.
 - On startup the app finishes the callbacks a crash left stored but unapplied
   (``OrderService.process_inbox``), before it serves any request.
 
@@ -30,7 +34,7 @@ from collections.abc import AsyncIterator, Mapping
 from types import MappingProxyType
 from typing import Final
 
-from eventsourcing.persistence import PersistenceError
+from eventsourcing.persistence import InterfaceError, OperationalError, PersistenceError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -39,6 +43,7 @@ from starlette.routing import Route
 
 from orderstate.adapters.port import Outcome
 from orderstate.adapters.service import CallbackResult, OrderService
+from orderstate.adapters.store import write_probe
 
 __all__ = ["CALLBACK_PATH", "STATUS_BY_OUTCOME", "create_app"]
 
@@ -53,6 +58,12 @@ never an integer conversion of thousands of digits."""
 
 UNAUTHENTICATED_REASON: Final = "the callback's signature could not be verified"
 """The one reason a 401 gives, whatever the inbox keeps."""
+
+HEALTH_WRITE_TIMEOUT: Final = 1.0
+"""Seconds ``/healthz`` waits for the store's append lock before reporting "unable to write"."""
+
+RETRY_AFTER: Final = "5"
+"""Seconds a provider is asked to wait before sending a callback the store could not take."""
 
 STATUS_BY_OUTCOME: Final[Mapping[Outcome, int]] = MappingProxyType(
     {
@@ -90,9 +101,19 @@ def create_app(service: OrderService, *, close_on_shutdown: bool = False) -> Sta
             return JSONResponse({"error": "no such shop id"}, status_code=404)
         body = await _read_capped(request, limit)
         headers = list(request.headers.items())
-        result = await run_in_threadpool(
-            service.handle_callback, shop_id, body, headers, provider=provider
-        )
+        try:
+            result = await run_in_threadpool(
+                service.handle_callback, shop_id, body, headers, provider=provider
+            )
+        except (OperationalError, InterfaceError) as error:  # waited long enough: retry later
+            log.error(
+                "callback provider=%s shop=%s: store unavailable: %s", provider, shop_id, error
+            )
+            return JSONResponse(
+                {"error": "the store cannot take callbacks now; send it again"},
+                status_code=503,
+                headers={"Retry-After": RETRY_AFTER},
+            )
         status = STATUS_BY_OUTCOME[result.outcome]
         log.info(
             "callback provider=%s shop=%s order=%s outcome=%s status=%s inbox=%s",
@@ -106,11 +127,9 @@ def create_app(service: OrderService, *, close_on_shutdown: bool = False) -> Sta
         return JSONResponse(_answer(result), status_code=status)
 
     async def healthz(request: Request) -> JSONResponse:
-        try:
-            await run_in_threadpool(service.recorder.max_notification_id)
-        except PersistenceError as error:
-            log.error("health check: the event store did not answer: %s", error)
-            return JSONResponse({"status": "unavailable"}, status_code=503)
+        problem = await run_in_threadpool(_store_problem, service)
+        if problem is not None:
+            return JSONResponse({"status": problem}, status_code=503)
         return JSONResponse({"status": "ok"})
 
     @contextlib.asynccontextmanager
@@ -144,6 +163,21 @@ async def _read_capped(request: Request, limit: int) -> bytes:
             if len(received) > limit:
                 break
     return bytes(received[: limit + 1])
+
+
+def _store_problem(service: OrderService) -> str | None:
+    """None if the store answers a query and could take its append lock now; else the status
+    ``/healthz`` reports (the details are logged, not shown)."""
+    try:
+        service.recorder.max_notification_id()
+    except PersistenceError as error:
+        log.error("health check: the event store did not answer: %s", error)
+        return "unavailable"
+    reason = write_probe(service.recorder, timeout=HEALTH_WRITE_TIMEOUT)
+    if reason is not None:
+        log.error("health check: the event store cannot be written to: %s", reason)
+        return "unable to write"
+    return None
 
 
 def _shop_id(text: str) -> int | None:
