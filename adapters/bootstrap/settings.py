@@ -2,8 +2,9 @@
 
 ``ORDERSTATE_DB`` (the store), ``ORDERSTATE_SHOPS`` (callback secrets: ``115:secret,116:other``;
 a shop served by another provider than the default is written ``stripe:116:whsec_...``),
-``ORDERSTATE_WEBHOOK_URL`` (sent to the provider with every new order), and per provider its
-own: ``ORDERSTATE_VERTEX_URL`` and ``ORDERSTATE_VERTEX_TOKEN``.
+``ORDERSTATE_WEBHOOK_URL`` (sent to the provider with every new order),
+``ORDERSTATE_READ_TIMEOUT`` (seconds a callback's body may take to arrive; default 10), and per
+provider its own: ``ORDERSTATE_VERTEX_URL`` and ``ORDERSTATE_VERTEX_TOKEN``.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class Settings:
     vertex_token: str | None = None
     shops: tuple[ShopSecret, ...] = ()
     webhook_url: str | None = None
+    read_timeout: float = 10.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -47,6 +49,7 @@ class Settings:
             vertex_token=env.get("ORDERSTATE_VERTEX_TOKEN") or None,
             shops=parse_shops(env.get("ORDERSTATE_SHOPS")),
             webhook_url=env.get("ORDERSTATE_WEBHOOK_URL") or None,
+            read_timeout=_parse_seconds(env.get("ORDERSTATE_READ_TIMEOUT") or "10"),
         )
 
     def shop_map(self) -> dict[int, Shop]:
@@ -58,7 +61,7 @@ class Settings:
         return (
             f"Settings(db={describe(self.db)!r}, vertex_url={describe(self.vertex_url)!r}, "
             f"vertex_token={token!r}, shops={shops!r} (secrets hidden), "
-            f"webhook_url={self.webhook_url!r})"
+            f"webhook_url={self.webhook_url!r}, read_timeout={self.read_timeout!r})"
         )
 
 
@@ -103,6 +106,17 @@ def _is_shop_id(text: str) -> bool:
     """ASCII digits (``str.isdigit`` also takes "²" and fullwidth digits), no more than a
     shop id has."""
     return text.isascii() and text.isdigit() and len(text) <= MAX_SHOP_ID_DIGITS
+
+
+def _parse_seconds(text: str) -> float:
+    """``"10"`` or ``"2.5"`` -> seconds, above 0 and finite."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise ValueError(f"a timeout is a number of seconds, not {text!r}") from None
+    if not 0 < seconds < float("inf"):
+        raise ValueError(f"a timeout is a number of seconds above 0, not {text!r}")
+    return seconds
 
 
 def parse_order_ref(ref: str) -> tuple[int, str]:

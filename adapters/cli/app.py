@@ -442,6 +442,14 @@ def serve_webhooks(
     simulator: Annotated[
         bool, typer.Option(help="Also serve the Vertex simulator (sandbox) on the next port")
     ] = False,
+    read_timeout: Annotated[
+        float,
+        typer.Option(
+            envvar="ORDERSTATE_READ_TIMEOUT",
+            min=0.001,
+            help="Seconds a callback's body may take to arrive (then 408, connection closed)",
+        ),
+    ] = Settings.read_timeout,
 ) -> None:
     """Serve the webhook app under uvicorn (POST /callbacks/vertex/{shop_id}, GET /healthz)."""
     import uvicorn
@@ -463,11 +471,21 @@ def serve_webhooks(
         _fail("no callback secrets: set --shops 115:SECRET (every callback would be refused)")
     service = _guard(lambda: service_for(settings, connect=settings.vertex_token is not None))
     try:
-        uvicorn.run(create_app(service), host=host, port=port, log_level="info")
+        uvicorn.run(
+            create_app(service, read_timeout=read_timeout),
+            host=host,
+            port=port,
+            log_level="info",
+            timeout_keep_alive=KEEP_ALIVE,
+        )
     finally:
         service.close()
         if sandbox is not None:
             sandbox.stop()
+
+
+KEEP_ALIVE = 5
+"""Seconds an idle kept-alive connection stays open (uvicorn's default, stated on purpose)."""
 
 
 def main() -> None:

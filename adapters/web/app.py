@@ -3,7 +3,9 @@
 ``create_app`` builds a Starlette app around an ``OrderService``:
 
 - ``POST /callbacks/{provider}/{shop_id}`` (e.g. ``/callbacks/vertex/115``) reads the body
-  (never more than the size limit plus one byte), hands it to ``OrderService.handle_callback``
+  (never more than the size limit plus one byte, and never for longer than ``read_timeout``
+  seconds: a body still arriving then is answered 408 and its connection closed, so slow
+  clients cannot hold the server), hands it to ``OrderService.handle_callback``
   — which keeps, verifies, reads and applies it, saving the raw callback, its outcome and the
   order's new events in one transaction (the raw callback alone if processing fails) — and
   answers from the outcome (``STATUS_BY_OUTCOME``). A 2xx therefore always means "kept";
@@ -28,6 +30,7 @@ factory: ``uvicorn --factory orderstate.adapters.bootstrap:create_app``.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Mapping
@@ -37,15 +40,15 @@ from typing import Final
 from eventsourcing.persistence import InterfaceError, OperationalError, PersistenceError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from orderstate.adapters.port import Outcome
 from orderstate.adapters.service import CallbackResult, OrderService
 from orderstate.adapters.store import write_probe
 
-__all__ = ["CALLBACK_PATH", "STATUS_BY_OUTCOME", "create_app"]
+__all__ = ["CALLBACK_PATH", "DEFAULT_READ_TIMEOUT", "STATUS_BY_OUTCOME", "create_app"]
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +61,10 @@ never an integer conversion of thousands of digits."""
 
 UNAUTHENTICATED_REASON: Final = "the callback's signature could not be verified"
 """The one reason a 401 gives, whatever the inbox keeps."""
+
+DEFAULT_READ_TIMEOUT: Final = 10.0
+"""Seconds a callback's body may take to arrive, from the moment its headers did (a provider
+sends at most 64 KB at once; a client dribbling bytes is not a provider)."""
 
 HEALTH_WRITE_TIMEOUT: Final = 1.0
 """Seconds ``/healthz`` waits for the store's append lock before reporting "unable to write"."""
@@ -83,23 +90,33 @@ STATUS_BY_OUTCOME: Final[Mapping[Outcome, int]] = MappingProxyType(
 """The HTTP status for each callback outcome."""
 
 
-def create_app(service: OrderService, *, close_on_shutdown: bool = False) -> Starlette:
+def create_app(
+    service: OrderService,
+    *,
+    close_on_shutdown: bool = False,
+    read_timeout: float = DEFAULT_READ_TIMEOUT,
+) -> Starlette:
     """The webhook app for ``service`` (closed when the app shuts down if ``close_on_shutdown``).
 
     The body is read up to the service's own limit plus one byte: enough for the service to
-    judge it too large (and keep that prefix), never more.
+    judge it too large (and keep that prefix), never more; and for ``read_timeout`` seconds at
+    most (then 408, connection closed).
     """
+    _check_seconds("read_timeout", read_timeout)
     limit = service.body_limit
     providers = frozenset(service.providers.names)
 
-    async def receive_callback(request: Request) -> JSONResponse:
+    async def receive_callback(request: Request) -> Response:
         provider: str = request.path_params["provider"]
         if provider not in providers:
             return JSONResponse({"error": f"no provider {provider!r} here"}, status_code=404)
         shop_id = _shop_id(request.path_params["shop_id"])
         if shop_id is None:
             return JSONResponse({"error": "no such shop id"}, status_code=404)
-        body = await _read_capped(request, limit)
+        body = await _read_in_time(request, limit, read_timeout)
+        if isinstance(body, Response):
+            log.warning("callback provider=%s shop=%s: body not read", provider, shop_id)
+            return body
         headers = list(request.headers.items())
         try:
             result = await run_in_threadpool(
@@ -151,6 +168,25 @@ def create_app(service: OrderService, *, close_on_shutdown: bool = False) -> Sta
     )
 
 
+async def _read_in_time(request: Request, limit: int, read_timeout: float) -> bytes | Response:
+    """The body (``_read_capped``), or the answer to a client that did not send it in time
+    (408, and ``Connection: close`` so the server drops the connection) or left mid-body.
+
+    Nothing is kept: an incomplete body cannot be verified, and a provider sends it again.
+    """
+    try:
+        async with asyncio.timeout(read_timeout):
+            return await _read_capped(request, limit)
+    except TimeoutError:
+        return JSONResponse(
+            {"error": f"the body did not arrive within {read_timeout:g} s"},
+            status_code=408,
+            headers={"Connection": "close"},
+        )
+    except ClientDisconnect:  # nobody is left to read an answer
+        return Response(status_code=400)
+
+
 async def _read_capped(request: Request, limit: int) -> bytes:
     """At most ``limit + 1`` bytes of the body: enough to know it is too large, no more.
 
@@ -163,6 +199,11 @@ async def _read_capped(request: Request, limit: int) -> bytes:
             if len(received) > limit:
                 break
     return bytes(received[: limit + 1])
+
+
+def _check_seconds(name: str, seconds: float) -> None:
+    if not 0 < seconds < float("inf"):
+        raise ValueError(f"{name} is a number of seconds above 0, not {seconds!r}")
 
 
 def _store_problem(service: OrderService) -> str | None:

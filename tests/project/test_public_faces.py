@@ -85,6 +85,7 @@ FACES: dict[str, list[str]] = {
     ],
     "orderstate.adapters.web": [
         "CALLBACK_PATH",
+        "DEFAULT_READ_TIMEOUT",
         "STATUS_BY_OUTCOME",
         "create_app",
     ],
