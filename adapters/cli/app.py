@@ -456,6 +456,7 @@ def serve_webhooks(
 
     from orderstate.adapters.bootstrap.sandbox import start_sandbox
     from orderstate.adapters.web import create_app
+    from orderstate.adapters.web.protocol import BoundedHeadH11Protocol
 
     settings = Context.settings
     sandbox = None
@@ -477,6 +478,7 @@ def serve_webhooks(
             port=port,
             log_level="info",
             timeout_keep_alive=KEEP_ALIVE,
+            http=BoundedHeadH11Protocol,  # a request head, too, must arrive in time
         )
     finally:
         service.close()

@@ -1,5 +1,6 @@
 """Slow clients cannot hold the webhook server: a body still arriving after the read timeout
-is answered 408 and its connection closed, and signed callbacks are answered meanwhile."""
+is answered 408 and its connection closed, a request head still arriving after the head
+timeout is closed, and signed callbacks are answered meanwhile."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from orderstate.adapters.bootstrap import create_app as create_factory_app
 from orderstate.adapters.loopback import RunningServer, serve_app
 from orderstate.adapters.service import OrderService, Shop
 from orderstate.adapters.web import create_app
+from orderstate.adapters.web.protocol import BoundedHeadH11Protocol
 from orderstate.engine import Money
 from tests.unit.vertex.helpers import SECRET, order_json, signed
 
@@ -145,3 +147,82 @@ def test_the_app_factory_reads_its_read_timeout_from_the_environment() -> None:
 def test_refuses_a_read_timeout_setting_that_is_not_seconds_above_zero(value: str) -> None:
     with pytest.raises(ValueError, match="timeout is a number of seconds"):
         Settings.from_env({"ORDERSTATE_READ_TIMEOUT": value})
+
+
+class QuickHeads(BoundedHeadH11Protocol):
+    head_timeout = 1.0
+
+
+@contextmanager
+def dribbling_heads(server: RunningServer, count: int) -> Iterator[list[socket.socket]]:
+    """``count`` connections sending their request head one byte at a time."""
+    host, port = server.base_url.removeprefix("http://").rsplit(":", 1)
+    sockets = [socket.create_connection((host, int(port)), timeout=BOUND) for _ in range(count)]
+    stop = threading.Event()
+
+    def dribble() -> None:
+        for position in range(len(HEAD)):
+            if stop.wait(0.1):
+                return
+            for sock in sockets:
+                try:
+                    sock.send(HEAD[position : position + 1])
+                except OSError:
+                    continue
+
+    dribbler = threading.Thread(target=dribble, daemon=True)
+    dribbler.start()
+    try:
+        yield sockets
+    finally:
+        stop.set()
+        dribbler.join(5)
+        for sock in sockets:
+            sock.close()
+
+
+def test_a_request_head_still_arriving_after_the_head_timeout_is_closed() -> None:
+    service = placed_service()
+    body = json.dumps(order_json()).encode()
+
+    with (
+        serve_app(create_app(service), http=QuickHeads) as server,
+        dribbling_heads(server, SLOW_CLIENTS) as sockets,
+        httpx.Client(timeout=BOUND) as http,
+    ):
+        started = time.monotonic()
+        answer = http.post(
+            f"{server.base_url}/callbacks/vertex/115", content=body, headers=signed(body)
+        )
+        answers = [answer_of(sock) for sock in sockets]
+        took = time.monotonic() - started
+
+    assert (answer.status_code, answer.json()["outcome"]) == (200, "applied")
+    assert all(closed and not data for data, closed in answers)
+    assert took < QuickHeads.head_timeout + BOUND
+
+
+def test_the_head_timeout_never_cuts_off_a_body_being_read() -> None:
+    service = placed_service()
+    body = json.dumps(order_json()).encode()
+    head = (
+        b"POST /callbacks/vertex/115 HTTP/1.1\r\nHost: webhook.test\r\n"
+        + b"".join(f"{k}: {v}\r\n".encode() for k, v in signed(body).items())
+        + f"Content-Length: {len(body)}\r\n\r\n".encode()
+    )
+
+    with serve_app(create_app(service, read_timeout=BOUND), http=QuickHeads) as server:
+        host, port = server.base_url.removeprefix("http://").rsplit(":", 1)
+        with socket.create_connection((host, int(port)), timeout=BOUND) as sock:
+            sock.sendall(head + body[:10])
+            time.sleep(QuickHeads.head_timeout * 2)
+            sock.sendall(body[10:])
+            data, _ = answer_of_first_response(sock)
+
+    assert data.startswith(b"HTTP/1.1 200 ")
+
+
+def answer_of_first_response(sock: socket.socket) -> tuple[bytes, bool]:
+    """The first bytes the server answers on ``sock`` (its status line at least)."""
+    data = sock.recv(4096)
+    return data, not data
