@@ -246,8 +246,8 @@ def place(
             )
         except ProviderUnreachable as error:
             _fail(
-                f"{order}: could not reach the provider ({error}); nothing was sent and the "
-                "order is kept as created: run the same place again",
+                f"{order}: could not reach the provider: {error}; nothing was sent and the "
+                "order stays created: run the same place again",
                 ExitCode.PROVIDER_UNREACHABLE,
             )
         except USER_ERRORS as error:
@@ -292,7 +292,7 @@ def _provider_failure(order: str, operation: Operation, error: ProviderCallFaile
         return f"{order}: the provider refused the {operation} ({error}); recorded as declined"
     if isinstance(error, ProviderUnreachable):
         return (
-            f"{order}: could not reach the provider ({error}); the {operation} was not sent "
+            f"{order}: could not reach the provider: {error}; the {operation} was not sent "
             "(recorded as declined): run it again"
         )
     return f"{order}: {operation}: {error}"

@@ -185,9 +185,10 @@ def inbox_lines(items: Iterable[tuple[InboxItem, str | None]]) -> str:
 def job_summary(job: str, counts: Mapping[str, int]) -> str:
     """``reconcile: 3 orders polled: 2 applied, 1 stale``: what a periodic job did, stated."""
     total = sum(counts.values())
-    subject = {"reconcile": "orders polled", "expire": "orders past their time limit"}[job]
+    orders = f"{total} order" + ("" if total == 1 else "s")
+    subject = {"reconcile": "polled", "expire": "past their time limit"}[job]
     detail = ", ".join(f"{n} {what}" for what, n in sorted(counts.items()))
-    return f"{job}: {total} {subject}" + (f": {detail}" if detail else "")
+    return f"{job}: {orders} {subject}" + (f": {detail}" if detail else "")
 
 
 def states_json(rows: Iterable[StateTotal]) -> str:

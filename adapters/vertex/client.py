@@ -369,7 +369,7 @@ def decode_reply(
 ) -> T:
     """The model for a success answer; otherwise raise the matching ``ProviderError``."""
     if isinstance(reply, httpx.ConnectError | httpx.ConnectTimeout):
-        message = f"could not connect to {request.url.host} ({type(reply).__name__}: {reply})"
+        message = f"could not connect to {request.url.host}:{request.url.port}: {reply}"
         raise NotConnected(message, request=request) from reply
     if isinstance(reply, httpx.TimeoutException):
         message = f"no answer in time ({type(reply).__name__})"
