@@ -632,6 +632,11 @@ def serve_webhooks(
         )
     if not settings.shops:
         _fail("no callback secrets: set --shops 115:SECRET (every callback would be refused)")
+    # A server's log is its output: warnings (a callback refused, a retry) show by default.
+    logging.getLogger().setLevel(logging.INFO if Context.debug else logging.WARNING)
+    note = _guard(lambda: check_store(settings.db))
+    if note:
+        err.print(f"note: {note}", markup=False, highlight=False)
     service = _guard(lambda: service_for(settings, connect=settings.vertex_token is not None))
     try:
         uvicorn.run(create_app(service), host=host, port=port, log_level="info")
