@@ -39,8 +39,7 @@ from orderstate.adapters.port import (
     ProviderUnreachable,
 )
 from orderstate.adapters.service import OrderService, OrderView
-from orderstate.adapters.store import DEFAULT_STORE
-from orderstate.adapters.store.check import check_store
+from orderstate.adapters.store import DEFAULT_STORE, check_store
 from orderstate.engine import LIFECYCLE, CommandRefused, Money, OrderstateError, State, order_id
 from orderstate.engine.diagram import to_dot, to_mermaid
 
@@ -621,6 +620,9 @@ def serve_webhooks(
     from orderstate.adapters.web import create_app
 
     settings = Context.settings
+    note = _guard(lambda: check_store(settings.db))
+    if note:
+        err.print(f"note: {note}", markup=False, highlight=False)
     sandbox = None
     if simulator:
         sandbox = start_sandbox(settings, host=host, port=port)
@@ -634,9 +636,6 @@ def serve_webhooks(
         _fail("no callback secrets: set --shops 115:SECRET (every callback would be refused)")
     # A server's log is its output: warnings (a callback refused, a retry) show by default.
     logging.getLogger().setLevel(logging.INFO if Context.debug else logging.WARNING)
-    note = _guard(lambda: check_store(settings.db))
-    if note:
-        err.print(f"note: {note}", markup=False, highlight=False)
     service = _guard(lambda: service_for(settings, connect=settings.vertex_token is not None))
     try:
         uvicorn.run(create_app(service), host=host, port=port, log_level="info")

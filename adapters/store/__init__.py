@@ -1,6 +1,7 @@
 """Where events are kept: the store setting (memory, SQLite, PostgreSQL) and how values are
 written (eventsourcing transcodings)."""
 
+from .check import check_store
 from .settings import DEFAULT_STORE, StoreError, describe, store_env
 from .startup import DDL_ATTEMPTS, with_ddl_retry
 from .transcodings import MoneyAsDict, order_transcoder, register_transcodings
@@ -10,6 +11,7 @@ __all__ = [
     "DEFAULT_STORE",
     "MoneyAsDict",
     "StoreError",
+    "check_store",
     "describe",
     "order_transcoder",
     "register_transcodings",

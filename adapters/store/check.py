@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-
-import psycopg
-from psycopg import sql
+from typing import TYPE_CHECKING
 
 from .settings import StoreError, store_env
+
+if TYPE_CHECKING:  # psycopg is the optional [postgres] extra: imported only when needed
+    import psycopg
 
 __all__ = ["CONNECT_TIMEOUT", "SQLITE_HEADER", "check_store"]
 
@@ -68,6 +69,12 @@ def _check_postgres(env: dict[str, str], timeout: float) -> str | None:
     host, port = env["POSTGRES_HOST"], env["POSTGRES_PORT"]
     user, dbname = env["POSTGRES_USER"], env["POSTGRES_DBNAME"]
     where = f"PostgreSQL at {host}:{port}"
+    try:
+        import psycopg
+    except ImportError:
+        raise StoreError(
+            "a PostgreSQL store needs psycopg: pip install 'orderstate[postgres]'"
+        ) from None
     try:
         connection = psycopg.connect(
             host=host,
@@ -121,12 +128,14 @@ def _ensure_schema(
     dbname: str,
     user: str,
 ) -> str | None:
+    from psycopg import errors, sql
+
     found = connection.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,))
     if found.fetchone() is not None:
         return None
     try:
         connection.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
-    except psycopg.errors.InsufficientPrivilege:
+    except errors.InsufficientPrivilege:
         raise StoreError(
             f"{where}: database {dbname!r} has no schema {schema!r} and user {user!r} may not "
             "create it"

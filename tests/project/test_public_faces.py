@@ -107,6 +107,7 @@ FACES: dict[str, list[str]] = {
         "DEFAULT_STORE",
         "MoneyAsDict",
         "StoreError",
+        "check_store",
         "describe",
         "order_transcoder",
         "register_transcodings",
