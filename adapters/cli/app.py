@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar, cast
 from uuid import UUID
 
 import typer
@@ -45,6 +45,9 @@ from orderstate.engine.diagram import to_dot, to_mermaid
 
 from . import inputs, render, wording
 from .exits import ExitCode, exit_code_for
+
+if TYPE_CHECKING:
+    from orderstate.engine.order import Resolution
 
 __all__ = ["app", "main"]
 
@@ -522,7 +525,7 @@ def resolve(
     shop_id, number = _guard(lambda: parse_order_ref(order))
     with _opened() as service:
         try:
-            view = service.resolve(shop_id, number, resolution, captured)  # type: ignore[arg-type]
+            view = service.resolve(shop_id, number, cast("Resolution", resolution), captured)
         except CommandRefused as error:
             now = _guard(lambda: service.view(shop_id, number))
             kept = _guard(lambda: Money.parse(captured, now.amount.currency)) if captured else None

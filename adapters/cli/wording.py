@@ -81,12 +81,12 @@ def refusal(error: CommandRefused, view: OrderView, *, amount: Money | None = No
             f"{ref}: cannot {verb}: a {view.pending} is already awaiting the provider's answer "
             "(`orderstate reconcile` asks it)"
         )
-    if isinstance(error, GuardFailed) and error.event == "RefundRequested" and amount:
+    if isinstance(error, GuardFailed) and error.event == "RefundRequested" and amount is not None:
         if amount.is_zero:
             return f"{ref}: a refund must be above zero"
         refundable = view.captured - view.refunded
         return f"{ref}: refund {amount} exceeds the {refundable} still refundable"
-    if isinstance(error, GuardFailed) and error.event == "MismatchResolved" and amount:
+    if isinstance(error, GuardFailed) and error.event == "MismatchResolved" and amount is not None:
         return f"{ref}: cannot resolve keeping {amount}: more than the order's {view.amount}"
     if isinstance(error, TransitionNotAllowed) and error.event in MERCHANT_EVENTS:
         why = condition(view)
