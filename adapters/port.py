@@ -21,6 +21,7 @@ Its failures are neutral, so the service decides the same way for every provider
     └── ProviderCallFailed        a call to the provider failed
         ├── ProviderRefused       definitively: record the refusal
         │   └── UnknownAtProvider the provider has no such order
+        ├── ProviderUnreachable   no connection was made: nothing was sent, safe to retry
         └── OutcomeUnknown        timeout, lost connection, 5xx: it may have acted
 
 This module imports only the engine.
@@ -52,6 +53,7 @@ __all__ = [
     "ProviderCallFailed",
     "ProviderNotConfigured",
     "ProviderRefused",
+    "ProviderUnreachable",
     "Shop",
     "UnknownAtProvider",
     "Update",
@@ -283,6 +285,11 @@ class ProviderRefused(ProviderCallFailed):
 
 class UnknownAtProvider(ProviderRefused):
     """The provider has no such order."""
+
+
+class ProviderUnreachable(ProviderCallFailed):
+    """No connection to the provider could be made, so nothing was sent and nothing happened
+    there: neither a refusal to record nor an unknown outcome to look up; try again later."""
 
 
 class OutcomeUnknown(ProviderCallFailed):

@@ -1,6 +1,7 @@
 """Where events are kept: the store setting (memory, SQLite, PostgreSQL) and how values are
 written (eventsourcing transcodings), and how PostgreSQL sessions avoid waiting forever."""
 
+from .check import check_store
 from .probe import write_probe
 from .settings import DEFAULT_STORE, POSTGRES_TIMEOUTS, StoreError, describe, store_env
 from .startup import DDL_ATTEMPTS, with_ddl_retry
@@ -12,6 +13,7 @@ __all__ = [
     "POSTGRES_TIMEOUTS",
     "MoneyAsDict",
     "StoreError",
+    "check_store",
     "describe",
     "order_transcoder",
     "register_transcodings",
