@@ -11,14 +11,15 @@
     │   ├── Unsupported               422
     │   ├── ProviderUnavailable       5xx
     │   ├── ProviderTimeout           no answer in time (the outcome is unknown)
+    │   ├── UnreadableAnswer          a success status with a body we cannot read
     │   └── TransportFailed           connection refused/reset (the outcome may be unknown)
     ├── SignatureVerificationError    a callback whose signature is missing, malformed or wrong
     ├── MalformedCallback             a verified callback body we cannot read; names the field
     │   └── CallbackTooLarge          a body over the size limit
     └── SnapshotRejected              a provider view that contradicts the local order
 
-``ProviderTimeout``, ``TransportFailed`` and ``ProviderUnavailable`` are *ambiguous*: the
-provider may have acted. Callers must look before they post again (see ``client``).
+``ProviderTimeout``, ``TransportFailed``, ``ProviderUnavailable`` and ``UnreadableAnswer`` are
+*ambiguous*: the provider may have acted (on a 2xx it did). Callers must look before they post again (see ``client``).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ __all__ = [
     "SignatureVerificationError",
     "SnapshotRejected",
     "TransportFailed",
+    "UnreadableAnswer",
     "Unsupported",
     "ValidationFailed",
     "VertexError",
@@ -118,6 +120,13 @@ class ProviderUnavailable(ProviderError):
 
 class ProviderTimeout(ProviderError):
     """No answer in time; the provider may or may not have acted."""
+
+    ambiguous = True
+
+
+class UnreadableAnswer(ProviderError):
+    """A success status whose body cannot be read: the provider acted, so this is never a
+    refusal to record; what it did is settled by polling."""
 
     ambiguous = True
 
