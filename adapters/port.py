@@ -258,5 +258,5 @@ class UnknownAtProvider(ProviderRefused):
 
 
 class OutcomeUnknown(ProviderCallFailed):
-    """No clear answer (timeout, lost connection, 5xx): the provider may have acted, so look
-    (poll) before acting again."""
+    """No clear answer (timeout, lost connection, 5xx, a 2xx whose body cannot be read): the
+    provider may have acted, so look (poll) before acting again."""
