@@ -80,6 +80,8 @@ class Outcome(StrEnum):
     """Verified but unreadable; kept with the field at fault."""
     TOO_LARGE = "too_large"
     """Over the body limit; its first bytes are kept, nothing is verified or parsed."""
+    FAILED = "failed"
+    """Processing it raised again after a restart; kept with the reason, never retried."""
 
     @property
     def finished(self) -> bool:

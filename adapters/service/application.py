@@ -159,6 +159,10 @@ class OrderService(Application[UUID]):
         """Callbacks that were kept but not applied, with their reasons."""
         return self.callbacks.rejected()
 
+    def failed_callbacks(self) -> list[InboxItem]:
+        """Stored callbacks whose processing raised when replayed (marked failed, not retried)."""
+        return self.callbacks.failed()
+
     # -- periodic jobs ------------------------------------------------------------------------
 
     def reconcile(self, *, older_than: timedelta = timedelta(minutes=5)) -> dict[str, int]:

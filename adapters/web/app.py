@@ -58,6 +58,8 @@ STATUS_BY_OUTCOME: Final[Mapping[Outcome, int]] = MappingProxyType(
         Outcome.UNAUTHENTICATED: 401,
         Outcome.MALFORMED: 400,
         Outcome.TOO_LARGE: 413,
+        # Only a replay at start-up marks an item failed; a live callback that raises is a 500.
+        Outcome.FAILED: 500,
     }
 )
 """The HTTP status for each callback outcome."""
