@@ -92,7 +92,7 @@ def _guard(action: Callable[[], T]) -> T:
     except (OrderstateError, LookupError, ValueError, OSError, RuntimeError) as error:
         if Context.debug:
             raise
-        err.print(f"error: {error}", markup=False, highlight=False)
+        err.print(f"error: {error}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
 
 
@@ -107,7 +107,7 @@ def _opened(*, with_provider: bool = False) -> Iterator[OrderService]:
 
 
 def _fail(message: str) -> NoReturn:
-    err.print(f"error: {message}", markup=False, highlight=False)
+    err.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(1)
 
 
@@ -353,7 +353,7 @@ def replay(
             f"in {report.seconds:.3f} s ({report.events_per_second:,.0f} events/s)"
         )
         for failure in report.failures:
-            err.print(f"FAIL {failure}", markup=False)
+            err.print(f"FAIL {failure}", markup=False, soft_wrap=True)
         if verify and report.failures:
             raise typer.Exit(1)
 

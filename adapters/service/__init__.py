@@ -12,6 +12,7 @@ from .inbox import InboxItem
 from .jobs import ExpiryStatus, Polled
 from .providers import Providers, UnknownProvider
 from .readmodel import StateTotal
+from .unreadable import UnreadableEvent, UnreadableHistory
 from .views import CallbackResult, Listener, OrderUpdate, OrderView, ReplayReport, UnknownOrder
 
 __all__ = [
@@ -32,4 +33,6 @@ __all__ = [
     "StateTotal",
     "UnknownOrder",
     "UnknownProvider",
+    "UnreadableEvent",
+    "UnreadableHistory",
 ]

@@ -41,6 +41,7 @@ from .placing import Placing
 from .providers import Providers
 from .readmodel import OrderProjection, StateTotal
 from .requests import Requests
+from .unreadable import READ_ERRORS, UnreadableEvent
 from .views import CallbackResult, Listener, OrderView, ReplayReport, UnknownOrder
 
 __all__ = ["OrderService"]
@@ -69,7 +70,7 @@ class OrderService(Application[UUID]):
         self.orders = Orders(self)
         self.projection = OrderProjection(
             lambda start, limit: list(self.recorder.select_notifications(start, limit)),
-            self.mapper.to_domain_event,
+            self.mapper,
         )
         self.callbacks = Callbacks(
             self.orders, self.providers, self.projection, clock=clock, body_limit=body_limit
@@ -188,7 +189,11 @@ class OrderService(Application[UUID]):
 
     def history(self, shop_id: int, order_number: str) -> list[Any]:
         """The order's stored events, oldest first."""
-        events = list(self.events.get(order_id(shop_id, order_number)))
+        oid = order_id(shop_id, order_number)
+        try:
+            events = list(self.events.get(oid))
+        except READ_ERRORS as error:
+            raise self.orders.unreadable(oid, error) from error
         if not events:
             raise UnknownOrder(shop_id, order_number)
         return events
@@ -200,6 +205,11 @@ class OrderService(Application[UUID]):
         else:
             self.projection.catch_up()
         return self.projection.by_state()
+
+    def unreadable_events(self) -> list[UnreadableEvent]:
+        """Stored events the read model could not read back (it serves everything else)."""
+        self.projection.catch_up()
+        return list(self.projection.unreadable)
 
     def replay_verify(self) -> ReplayReport:
         """Rebuild every order from its stored events and check the invariants (``audit``)."""

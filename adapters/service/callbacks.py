@@ -29,6 +29,7 @@ from .inbox import CONFLICT, FAILED, InboxItem
 from .orders import SAVE_ATTEMPTS, Orders
 from .providers import Providers
 from .readmodel import OrderProjection
+from .unreadable import READ_ERRORS
 from .views import CallbackResult
 
 __all__ = ["Callbacks"]
@@ -95,7 +96,11 @@ class Callbacks:
         for known in list(self.projection.unfinished_inbox()):
             if order_id is not None and known.order_id != order_id:
                 continue
-            item = self._load_item(known.id)
+            try:
+                item = self._load_item(known.id)
+            except READ_ERRORS:  # listed by the read model as unreadable; serve the rest
+                log.error("inbox item %s has an event that cannot be read; skipped", known.id)
+                continue
             if item.finished:
                 continue
             if item.deferred_for is not None and self.orders.get(item.deferred_for) is None:

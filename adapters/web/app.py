@@ -108,6 +108,9 @@ def create_app(service: OrderService, *, close_on_shutdown: bool = False) -> Sta
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         repaired = await run_in_threadpool(service.process_inbox)
         log.info("startup: finished %d callback(s) left in the inbox", len(repaired))
+        unreadable = await run_in_threadpool(service.unreadable_events)
+        for event in unreadable:  # served around, never a reason not to start
+            log.error("startup: %s of aggregate %s", event, event.originator_id)
         try:
             yield
         finally:

@@ -82,6 +82,8 @@ FACES: dict[str, list[str]] = {
         "StateTotal",
         "UnknownOrder",
         "UnknownProvider",
+        "UnreadableEvent",
+        "UnreadableHistory",
     ],
     "orderstate.adapters.web": [
         "CALLBACK_PATH",
