@@ -7,8 +7,9 @@ too, written as digits no ``json.dumps`` would write), nulls, and ORDER objects 
 swapped for any of those. 50,000 examples of an earlier fuzz found one poison body (a lone
 surrogate, ``tests/integration/faults/test_poison_callback.py``).
 
-The suite runs a few hundred examples to stay quick; ``ORDERSTATE_FUZZ_EXAMPLES=20000`` runs
-more (see docs/testing.md).
+The suite runs 300 examples to stay quick (about two seconds; they find the surrogate body
+within that); ``ORDERSTATE_FUZZ_EXAMPLES=20000 pytest tests/unit/service/test_callback_fuzz.py
+--hypothesis-show-statistics`` runs a deeper search and shows how the outcomes spread.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from orderstate.adapters.bootstrap import build_service
@@ -56,15 +57,16 @@ JSON = st.recursive(
 )
 NEAR_ORDER = st.builds(
     lambda base, swaps, drops: _swapped(base, swaps, drops),
-    st.sampled_from(
-        [
-            order_json(),
-            order_json(orderStatus="completed"),
-            order_json(orderStatus="refunded"),
-            order_json(orderNumber="another-1", payments=[]),
-        ]
+    st.builds(
+        order_json,
+        orderNumber=st.sampled_from(["test04", "another-1"]),
+        orderStatus=st.sampled_from(
+            ["in_progress", "review", "completed", "refunded", "cancelled", "failed", "rejected"]
+        ),
+        payments=st.sampled_from([[], order_json()["payments"]]),
     ),
-    st.dictionaries(
+    st.just({})
+    | st.dictionaries(
         st.sampled_from(["orderNumber", "number", "orderStatus", "status", "shopId", "cost"])
         | st.sampled_from(["payments", "paymentLink", "id", "reviewTimeout"]),
         st.one_of(ANY_TEXT, SCALARS, JSON),  # a field's own kind (text) most often
@@ -114,4 +116,5 @@ def test_a_signed_body_of_any_json_never_raises_and_gets_a_defined_outcome(
 
     result = service.handle_callback(115, body, headers)
 
+    event(f"outcome: {result.outcome}")
     assert result.outcome in set(Outcome) - {Outcome.FAILED}
