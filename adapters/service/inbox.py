@@ -2,8 +2,9 @@
 
 A callback's raw body, headers and receive time are saved in the same transaction as what
 became of it (applied, duplicate, stale, rejected with a reason, deferred until its order
-appears, or failed: its processing raised when replayed, so a person must look) and as the order's new events, before the HTTP answer says 2xx: nothing acknowledged
-is lost, and nothing is applied twice. If processing fails unexpectedly, the raw callback is
+appears, or failed: its processing raised when replayed, so a person must look) and as the
+order's new events, before the HTTP answer says 2xx: nothing acknowledged is lost, and nothing
+is applied twice. If processing fails unexpectedly, the raw callback is
 saved on its own, unfinished; ``OrderService.process_inbox`` (run at start-up) finishes such
 items and the deferred ones whose order now exists.
 

@@ -2,9 +2,9 @@
 
 Every use case of the service goes through ``Orders``: one load of the order per command, a
 not-found as ``UnknownOrder``, an order whose stored history cannot be read back as
-``UnreadableHistory`` (naming the order and the event), and on eventsourcing's ``IntegrityError`` (another writer saved
-the same order version first) a reload and a second run of the command, a bounded number of
-times. Listeners hear about every saved change.
+``UnreadableHistory`` (naming the order and the event), and on eventsourcing's
+``IntegrityError`` (another writer saved the same order version first) a reload and a second
+run of the command, a bounded number of times. Listeners hear about every saved change.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import MapperDeserialisationError, Recorder
+from eventsourcing.persistence import AggregateRecorder, MapperDeserialisationError
 from eventsourcing.utils import TopicError
 
 from orderstate.engine import OrderstateError
@@ -79,7 +79,7 @@ def decode(mapper: Any, record: Any) -> tuple[Any, UnreadableEvent | None]:
         return None, bad
 
 
-def diagnose(recorder: Recorder, mapper: Any, oid: UUID) -> UnreadableHistory | None:
+def diagnose(recorder: AggregateRecorder, mapper: Any, oid: UUID) -> UnreadableHistory | None:
     """The first unreadable event of aggregate ``oid``, named by its order (shop/number) when
     the order's first event reads; None when every event reads."""
     name = str(oid)

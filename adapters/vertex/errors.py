@@ -19,7 +19,8 @@
     └── SnapshotRejected              a provider view that contradicts the local order
 
 ``ProviderTimeout``, ``TransportFailed``, ``ProviderUnavailable`` and ``UnreadableAnswer`` are
-*ambiguous*: the provider may have acted (on a 2xx it did). Callers must look before they post again (see ``client``).
+*ambiguous*: the provider may have acted (on a 2xx it did). Callers must look before they post
+again (see ``client``).
 """
 
 from __future__ import annotations

@@ -43,7 +43,9 @@ class Provider:
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         if request.method == "POST":
-            return httpx.Response(200, json={"data": {"orderNumber": "test04", "paymentLink": LINK}})
+            return httpx.Response(
+                200, json={"data": {"orderNumber": "test04", "paymentLink": LINK}}
+            )
         return self.poll(request)
 
 
@@ -153,7 +155,9 @@ def test_an_order_the_provider_never_had_ends_for_good_at_expiry() -> None:
         shops={115: Shop((SECRET,))},
         vertex_client=VertexClient(
             VertexConfig(token="t", retry=RetryPolicy(max_attempts=1)),
-            transport=httpx.MockTransport(lambda r: _down(r) if r.method == "POST" else provider(r)),
+            transport=httpx.MockTransport(
+                lambda r: _down(r) if r.method == "POST" else provider(r)
+            ),
         ),
         clock=clock,
     )

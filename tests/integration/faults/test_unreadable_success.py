@@ -42,7 +42,9 @@ def test_an_unreadable_refund_acknowledgement_leaves_the_refund_pending_and_post
 
     def handler(request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith("/order") and request.method == "POST":
-            return httpx.Response(200, json={"data": {"orderNumber": "test04", "paymentLink": LINK}})
+            return httpx.Response(
+                200, json={"data": {"orderNumber": "test04", "paymentLink": LINK}}
+            )
         if request.url.path.endswith("/order/refund"):
             refund_posts.append(request.content.decode())
             return GARBLED
@@ -66,7 +68,9 @@ def test_an_unreadable_creation_answer_does_not_fail_an_order_the_provider_creat
     def handler(request: httpx.Request) -> httpx.Response:
         if request.method == "POST":
             return GARBLED
-        return httpx.Response(200, json={"data": order_json(orderStatus="in_progress", payments=[])})
+        return httpx.Response(
+            200, json={"data": order_json(orderStatus="in_progress", payments=[])}
+        )
 
     service = _service(httpx.MockTransport(handler))
 
