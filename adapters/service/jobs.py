@@ -41,7 +41,8 @@ __all__ = ["Expiry", "ExpiryStatus", "Jobs", "Polled"]
 log = logging.getLogger(__name__)
 
 ExpiryStatus = Literal["cancelled", "failed"]
-"""How an unpaid order past its time limit ends (the provider's docs disagree)."""
+"""How an order past its time limit ends when the provider never had it (the provider's docs
+disagree); one the provider has waits in ``expired`` for the provider's own end."""
 
 
 class Polled(StrEnum):
@@ -53,6 +54,8 @@ class Polled(StrEnum):
     """The provider has no such order, and it was not ours to create."""
     UNREACHABLE = "unreachable"
     """The provider did not answer; try again later."""
+    UNREADABLE = "unreadable"
+    """The order's stored history does not read back (``UnreadableHistory``): for a person."""
 
 
 class Expiry(StrEnum):
@@ -102,7 +105,7 @@ class Jobs:
                     counts[self._poll(order)] += 1
                 except UnreadableHistory as error:
                     log.error("reconcile: %s", error)
-                    counts[Expiry.UNREADABLE] += 1
+                    counts[Polled.UNREADABLE] += 1
         return dict(counts)
 
     def refresh(self, shop_id: int, order_number: str) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -126,4 +127,26 @@ def test_an_inbox_item_whose_later_event_does_not_read_is_listed_and_start_up_go
         (item_id, 2)
     ]
     assert restarted.view(115, "good-1").state == "clearing"
+    restarted.close()
+
+
+def test_the_expiry_job_counts_an_unreadable_order_and_goes_on(tmp_path: Path) -> None:
+    path = str(tmp_path / "orders.db")
+    service = build_service(store=path)
+    past = datetime.now(UTC) - timedelta(hours=1)
+    for number in ("good-1", "bad-1"):
+        service.place(shop_id=115, order_number=number, amount=COST, time_limit=past)
+    service.close()
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "INSERT INTO stored_events (originator_id, originator_version, topic, state)"
+            " VALUES (?, 2, ?, ?)",
+            (order_id(115, "bad-1").hex, UNKNOWN_TOPIC, b"{}"),
+        )
+    restarted = build_service(store=path)
+
+    counts = restarted.expire()
+
+    assert counts == {"expired": 1, "unreadable": 1}
+    assert restarted.view(115, "good-1").state == "expired"
     restarted.close()
