@@ -73,6 +73,11 @@ def _callback(service: OrderService, **fields: object) -> Outcome:
     return service.handle_callback(115, body, list(signed(body).items())).outcome
 
 
+def _unavailable(request: httpx.Request) -> httpx.Response:
+    """A 5xx: the provider may have created the order, so it stays ``created``."""
+    return httpx.Response(503, json={"code": "503", "title": "Unavailable"})
+
+
 def _down(request: httpx.Request) -> httpx.Response:
     raise httpx.ConnectError("connection refused", request=request)
 
@@ -156,7 +161,7 @@ def test_an_order_the_provider_never_had_ends_for_good_at_expiry() -> None:
         vertex_client=VertexClient(
             VertexConfig(token="t", retry=RetryPolicy(max_attempts=1)),
             transport=httpx.MockTransport(
-                lambda r: _down(r) if r.method == "POST" else provider(r)
+                lambda r: _unavailable(r) if r.method == "POST" else provider(r)
             ),
         ),
         clock=clock,
