@@ -82,6 +82,8 @@ class Outcome(StrEnum):
     """Verified but unreadable; kept with the field at fault."""
     TOO_LARGE = "too_large"
     """Over the body limit; its first bytes are kept, nothing is verified or parsed."""
+    FAILED = "failed"
+    """Processing it raised again after a restart; kept with the reason, never retried."""
 
     @property
     def finished(self) -> bool:
@@ -293,5 +295,5 @@ class ProviderUnreachable(ProviderCallFailed):
 
 
 class OutcomeUnknown(ProviderCallFailed):
-    """No clear answer (timeout, lost connection, 5xx): the provider may have acted, so look
-    (poll) before acting again."""
+    """No clear answer (timeout, lost connection, 5xx, a 2xx whose body cannot be read): the
+    provider may have acted, so look (poll) before acting again."""

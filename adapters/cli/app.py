@@ -159,7 +159,7 @@ def _defaulted(ctx: typer.Context, name: str) -> bool:
 
 
 def _fail(message: str, code: int = ExitCode.ERROR) -> NoReturn:
-    err.print(f"error: {message}", markup=False, highlight=False)
+    err.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -601,7 +601,7 @@ def replay(
             f"in {report.seconds:.3f} s ({report.events_per_second:,.0f} events/s)"
         )
         for failure in report.failures:
-            err.print(f"FAIL {failure}", markup=False)
+            err.print(f"FAIL {failure}", markup=False, soft_wrap=True)
         if verify and report.failures:
             raise typer.Exit(1)
 

@@ -13,6 +13,7 @@ from .inbox import InboxItem
 from .jobs import ExpiryStatus, Polled
 from .providers import Providers, UnknownProvider
 from .readmodel import StateTotal
+from .unreadable import UnreadableEvent, UnreadableHistory
 from .views import (
     CallbackResult,
     Listener,
@@ -43,4 +44,6 @@ __all__ = [
     "UnknownInboxItem",
     "UnknownOrder",
     "UnknownProvider",
+    "UnreadableEvent",
+    "UnreadableHistory",
 ]

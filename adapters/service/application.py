@@ -42,6 +42,7 @@ from .placing import Placing
 from .providers import Providers
 from .readmodel import OrderProjection, StateTotal
 from .requests import Requests
+from .unreadable import READ_ERRORS, UnreadableEvent
 from .views import CallbackResult, Listener, OrderView, ReplayReport, UnknownOrder
 
 __all__ = ["OrderService"]
@@ -72,7 +73,7 @@ class OrderService(Application[UUID]):
         self.orders = Orders(self)
         self.projection = OrderProjection(
             lambda start, limit: list(self.recorder.select_notifications(start, limit)),
-            self.mapper.to_domain_event,
+            self.mapper,
         )
         self.callbacks = Callbacks(
             self.orders, self.providers, self.projection, clock=clock, body_limit=body_limit
@@ -172,6 +173,10 @@ class OrderService(Application[UUID]):
         """Callbacks that were kept but not applied, with their reasons."""
         return self.callbacks.rejected()
 
+    def failed_callbacks(self) -> list[InboxItem]:
+        """Stored callbacks whose processing raised when replayed (marked failed, not retried)."""
+        return self.callbacks.failed()
+
     def inbox_items(self, *, status: str | None = None) -> list[InboxItem]:
         """Kept callbacks, oldest first: by default those not (yet) reflected in an order
         (rejected, deferred, unfinished); with ``status``, those whose status or rejection
@@ -213,7 +218,11 @@ class OrderService(Application[UUID]):
 
     def history(self, shop_id: int, order_number: str) -> list[Any]:
         """The order's stored events, oldest first."""
-        events = list(self.events.get(order_id(shop_id, order_number)))
+        oid = order_id(shop_id, order_number)
+        try:
+            events = list(self.events.get(oid))
+        except READ_ERRORS as error:
+            raise self.orders.unreadable(oid, error) from error
         if not events:
             raise UnknownOrder(shop_id, order_number)
         return events
@@ -235,6 +244,11 @@ class OrderService(Application[UUID]):
         else:
             self.projection.catch_up()
         return self.projection.by_state()
+
+    def unreadable_events(self) -> list[UnreadableEvent]:
+        """Stored events the read model could not read back (it serves everything else)."""
+        self.projection.catch_up()
+        return list(self.projection.unreadable)
 
     def replay_verify(self) -> ReplayReport:
         """Rebuild every order from its stored events and check the invariants (``audit``)."""

@@ -39,6 +39,7 @@ from .errors import (
     ProviderError,
     ProviderTimeout,
     TransportFailed,
+    UnreadableAnswer,
     error_for_status,
 )
 from .models import OrderSnapshot, PaymentMethod
@@ -384,7 +385,7 @@ def decode_reply(
         return call.decode(data)
     except (MalformedCallback, MoneyError) as error:
         message = f"{reply.status_code} answer: unreadable {call.what}: {error}"
-        raise ProviderError(message, status=reply.status_code, request=request) from error
+        raise UnreadableAnswer(message, status=reply.status_code, request=request) from error
 
 
 def _envelope(call: Call[T], response: httpx.Response, request: httpx.Request) -> object:
@@ -396,10 +397,10 @@ def _envelope(call: Call[T], response: httpx.Response, request: httpx.Request) -
         body = parse_json(response.content, limit=RESPONSE_BODY_LIMIT)
     except MalformedCallback as error:
         message = f"{status} answer is not JSON: {error.reason}"
-        raise ProviderError(message, status=status, request=request) from None
+        raise UnreadableAnswer(message, status=status, request=request) from None
     if not isinstance(body, dict) or "data" not in body:
         message = f'{status} answer lacks the {{"data": ...}} envelope'
-        raise ProviderError(message, status=status, request=request)
+        raise UnreadableAnswer(message, status=status, request=request)
     return body["data"]
 
 

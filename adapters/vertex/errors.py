@@ -11,6 +11,7 @@
     │   ├── Unsupported               422
     │   ├── ProviderUnavailable       5xx
     │   ├── ProviderTimeout           no answer in time (the outcome is unknown)
+    │   ├── UnreadableAnswer          a success status with a body we cannot read
     │   └── TransportFailed           connection lost or reset (the outcome may be unknown)
     │       └── NotConnected          no connection was made: nothing was sent
     ├── SignatureVerificationError    a callback whose signature is missing, malformed or wrong
@@ -18,10 +19,10 @@
     │   └── CallbackTooLarge          a body over the size limit
     └── SnapshotRejected              a provider view that contradicts the local order
 
-``ProviderTimeout``, ``TransportFailed`` and ``ProviderUnavailable`` are *ambiguous*: the
-provider may have acted. Callers must look before they post again (see ``client``).
-``NotConnected`` is not: a connection refused (or an unknown host, or a connect timeout)
-means the request never left, so the provider surely did nothing.
+``ProviderTimeout``, ``TransportFailed``, ``ProviderUnavailable`` and ``UnreadableAnswer`` are
+*ambiguous*: the provider may have acted (on a 2xx it did). Callers must look before they post
+again (see ``client``). ``NotConnected`` is not: a connection refused (or an unknown host, or a
+connect timeout) means the request never left, so the provider surely did nothing.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ __all__ = [
     "SignatureVerificationError",
     "SnapshotRejected",
     "TransportFailed",
+    "UnreadableAnswer",
     "Unsupported",
     "ValidationFailed",
     "VertexError",
@@ -122,6 +124,13 @@ class ProviderUnavailable(ProviderError):
 
 class ProviderTimeout(ProviderError):
     """No answer in time; the provider may or may not have acted."""
+
+    ambiguous = True
+
+
+class UnreadableAnswer(ProviderError):
+    """A success status whose body cannot be read: the provider acted, so this is never a
+    refusal to record; what it did is settled by polling."""
 
     ambiguous = True
 

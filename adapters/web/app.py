@@ -85,6 +85,8 @@ STATUS_BY_OUTCOME: Final[Mapping[Outcome, int]] = MappingProxyType(
         Outcome.UNAUTHENTICATED: 401,
         Outcome.MALFORMED: 400,
         Outcome.TOO_LARGE: 413,
+        # Only a replay at start-up marks an item failed; a live callback that raises is a 500.
+        Outcome.FAILED: 500,
     }
 )
 """The HTTP status for each callback outcome."""
@@ -151,8 +153,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        repaired = await run_in_threadpool(service.process_inbox)
-        log.info("startup: finished %d callback(s) left in the inbox", len(repaired))
+        await run_in_threadpool(_start_up, service)
         try:
             yield
         finally:
@@ -166,6 +167,15 @@ def create_app(
         ],
         lifespan=lifespan,
     )
+
+
+def _start_up(service: OrderService) -> None:
+    """Finish what the inbox holds, and name every stored event that does not read back: the
+    app serves around them, never a reason not to start."""
+    repaired = service.process_inbox()
+    log.info("startup: finished %d callback(s) left in the inbox", len(repaired))
+    for event in service.unreadable_events():
+        log.error("startup: %s of aggregate %s", event, event.originator_id)
 
 
 async def _read_in_time(request: Request, limit: int, read_timeout: float) -> bytes | Response:

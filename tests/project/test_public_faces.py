@@ -85,6 +85,8 @@ FACES: dict[str, list[str]] = {
         "UnknownInboxItem",
         "UnknownOrder",
         "UnknownProvider",
+        "UnreadableEvent",
+        "UnreadableHistory",
     ],
     "orderstate.adapters.web": [
         "CALLBACK_PATH",

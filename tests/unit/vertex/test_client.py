@@ -36,6 +36,7 @@ from orderstate.adapters.vertex.errors import (
     ProviderTimeout,
     ProviderUnavailable,
     TransportFailed,
+    UnreadableAnswer,
     Unsupported,
     ValidationFailed,
 )
@@ -465,17 +466,17 @@ def test_accepts_an_operation_answered_with_or_without_a_body(
     ],
     ids=["no-envelope", "list", "html", "empty"],
 )
-def test_refuses_a_success_without_the_data_envelope(
+def test_reads_a_success_without_the_data_envelope_as_an_unknown_outcome(
     connect: Connect, response: Callable[[], httpx.Response]
 ) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         return response()
 
-    with pytest.raises(ProviderError, match=r"envelope|not JSON") as caught:
+    with pytest.raises(UnreadableAnswer, match=r"envelope|not JSON") as caught:
         connect(handler).create_order(NEW_ORDER)
 
     assert caught.value.status == 200
-    assert not caught.value.ambiguous
+    assert caught.value.ambiguous  # the provider acted: poll, never record a refusal
 
 
 def test_refuses_order_details_the_shared_parser_cannot_read(connect: Connect) -> None:
