@@ -102,12 +102,15 @@ FACES: dict[str, list[str]] = {
     "orderstate.adapters.store": [
         "DDL_ATTEMPTS",
         "DEFAULT_STORE",
+        "TRANSCODER_TOPIC",
         "MoneyAsDict",
+        "OrjsonTranscoder",
         "StoreError",
         "describe",
         "order_transcoder",
         "register_transcodings",
         "store_env",
+        "transcoder_env",
         "with_ddl_retry",
     ],
     "orderstate.adapters.vertex": [
