@@ -108,15 +108,7 @@ class OrjsonTranscoder(JSONTranscoder):
     def _revive(self, obj: Any) -> Any:
         """Replace tagged objects bottom-up, as the stdlib parser's ``object_hook`` does."""
         if type(obj) is list:
-            for index, value in enumerate(obj):
-                kind = type(value)
-                if kind is dict:
-                    obj[index] = self._revive_tagged(value)
-                elif kind is list:
-                    obj[index] = self._revive(value)
-                elif kind is float:
-                    _check_scalar(value)
-            return obj
+            return self._revive_list(obj)
         for key, value in obj.items():
             kind = type(value)
             if kind is dict:
@@ -127,6 +119,17 @@ class OrjsonTranscoder(JSONTranscoder):
                 _check_scalar(value)
         if len(obj) == 2 and "_type_" in obj and "_data_" in obj:
             return self._decode_tagged(obj["_type_"], obj["_data_"])
+        return obj
+
+    def _revive_list(self, obj: list[Any]) -> list[Any]:
+        for index, value in enumerate(obj):
+            kind = type(value)
+            if kind is dict:
+                obj[index] = self._revive_tagged(value)
+            elif kind is list:
+                obj[index] = self._revive_list(value)
+            elif kind is float:
+                _check_scalar(value)
         return obj
 
     def _revive_tagged(self, obj: dict[str, Any]) -> Any:

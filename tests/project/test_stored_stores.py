@@ -83,7 +83,8 @@ def test_a_store_written_with_the_stdlib_transcoder_replays_and_takes_new_events
     again = reopened.replay_verify()
 
     assert (report.orders, report.events, report.failures) == (13, 70, ())
-    assert (kept.state, kept.amount, kept.captured) == ("cancelled", Money(123_456, "EUR"), Money(0, "EUR"))
+    assert (kept.state, kept.amount) == ("cancelled", Money(123_456, "EUR"))
+    assert kept.captured == Money(0, "EUR")
     assert (refunded.state, refunded.refunded) == ("partially_refunded", Money(2_000, "CLP"))
     assert placed.state == "created"
     assert (again.orders, again.events, again.failures) == (14, 71, ())

@@ -56,9 +56,11 @@ event_scalars = (
 def states(scalars: st.SearchStrategy[Any]) -> st.SearchStrategy[dict[str, Any]]:
     values = st.recursive(
         scalars,
-        lambda inner: st.lists(inner, max_size=4)
-        | st.tuples(inner, inner)
-        | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+        lambda inner: (
+            st.lists(inner, max_size=4)
+            | st.tuples(inner, inner)
+            | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+        ),
         max_leaves=12,
     )
     return st.dictionaries(st.text(max_size=12), values, max_size=8)
