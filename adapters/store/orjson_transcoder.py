@@ -112,9 +112,9 @@ class OrjsonTranscoder(JSONTranscoder):
         for key, value in obj.items():
             kind = type(value)
             if kind is dict:
-                obj[key] = self._revive_tagged(value)
+                obj[key] = self._revive_child(value)
             elif kind is list:
-                obj[key] = self._revive(value)
+                obj[key] = self._revive_list(value)
             elif kind is float:
                 _check_scalar(value)
         if len(obj) == 2 and "_type_" in obj and "_data_" in obj:
@@ -125,23 +125,26 @@ class OrjsonTranscoder(JSONTranscoder):
         for index, value in enumerate(obj):
             kind = type(value)
             if kind is dict:
-                obj[index] = self._revive_tagged(value)
+                obj[index] = self._revive_child(value)
             elif kind is list:
                 obj[index] = self._revive_list(value)
             elif kind is float:
                 _check_scalar(value)
         return obj
 
-    def _revive_tagged(self, obj: dict[str, Any]) -> Any:
-        """The common case without a call per level: a tagged value holding no tagged value."""
-        if len(obj) == 2 and "_type_" in obj and "_data_" in obj:
-            name, data = obj["_type_"], obj["_data_"]
-            kind = type(data)
-            if type(name) is str and kind is not dict and kind is not list:
-                _check_scalar(data)
-                return self._decode_tagged(name, data)
-            if type(name) is str and kind is dict and not _has_containers(data):
-                return self._decode_tagged(name, data)
+    def _revive_child(self, obj: dict[str, Any]) -> Any:
+        """The common case in one call: a tagged value holding no container (a timestamp, a
+        UUID, Money); anything else takes the general walk."""
+        if len(obj) == 2 and "_data_" in obj:
+            name = obj.get("_type_")
+            decode = self._decoders.get(name) if type(name) is str else None
+            if decode is not None:
+                data = obj["_data_"]
+                kind = type(data)
+                if kind is str or kind is int or kind is bool or data is None:
+                    return decode(data)
+                if kind is dict and not _has_containers(data):
+                    return decode(data)
         return self._revive(obj)
 
     def _decode_tagged(self, name: Any, data: Any) -> Any:
