@@ -102,10 +102,10 @@ FACES: dict[str, list[str]] = {
     "orderstate.adapters.store": [
         "DDL_ATTEMPTS",
         "DEFAULT_STORE",
-        "TRANSCODER_TOPIC",
         "MoneyAsDict",
         "OrjsonTranscoder",
         "StoreError",
+        "TRANSCODER_TOPIC",
         "describe",
         "order_transcoder",
         "register_transcodings",
