@@ -22,17 +22,22 @@ where the time goes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing as mp
 import os
 import platform
 import shutil
 import sqlite3
+import sys
 import tempfile
+import threading
 import time
 from collections import Counter
+from contextlib import suppress
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
+from queue import Empty
 from typing import Any
 from uuid import UUID
 
@@ -40,14 +45,16 @@ import httpx
 from ingest import SHOP, Workload, build_workload, open_service  # bench/ingest.py
 from timing import verdict  # bench/timing.py
 
-from orderstate.adapters.bootstrap import create_app
 from orderstate.adapters.loopback import bind, serve_app
 from orderstate.adapters.service import OrderService
 from orderstate.adapters.service.inbox import InboxItem
+from orderstate.adapters.web import create_app
 from orderstate.engine import Order
 
 RATES = (200, 500, 1000)
-SECONDS = 10.0  # per rate: 3 runs, about 30 s of load in all
+SECONDS = float(os.environ.get("WEBHOOK_BENCH_SECONDS", "10"))  # per rate; 3 rates
+GRACE = 5.0  # seconds after a run's last scheduled send; what is unanswered then is cut off
+DRAIN = 5.0  # seconds at most between runs for the server to finish what was cut off
 CALLBACKS_PER_ORDER = 952 / 300  # what build_workload's histories average
 TIMEOUT = 10.0  # seconds, one request
 MAX_CONNECTIONS = 512
@@ -55,6 +62,9 @@ PLACE_BATCH = 500
 GOAL_P99_RATE = 500
 GOAL_P99_MS = 20.0
 GOAL_SUSTAINED = 1000
+# Information: WEBHOOK_BENCH_SERIALISED=1 runs handle_callback one at a time in the server (a
+# process lock), to tell SQLite's writer contention from the commit rate.
+SERIALISED = os.environ.get("WEBHOOK_BENCH_SERIALISED") == "1"
 SUSTAINED_SHARE = 0.97  # of the offered rate, answered 2xx, with no queue building up
 
 
@@ -69,6 +79,7 @@ class Run:
     statuses: Counter[str]
     inbox_ids: list[str] = field(default_factory=list)
     errors: Counter[str] = field(default_factory=Counter)
+    lags_ms: list[float] = field(default_factory=list)
 
     @property
     def ok(self) -> int:
@@ -78,8 +89,8 @@ class Run:
     def throughput(self) -> float:
         return self.ok / self.seconds
 
-    def percentile(self, q: float) -> float:
-        ordered = sorted(self.latencies_ms)
+    def percentile(self, q: float, of: list[float] | None = None) -> float:
+        ordered = sorted(self.latencies_ms if of is None else of)
         return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else 0.0
 
 
@@ -89,16 +100,19 @@ class Run:
 def serve(store: str, ports: Any, stop: Any, stats: Any) -> None:
     """Serve the webhook app on ``store`` until ``stop``; report where the server's time went."""
     service = open_service(store)
-    handled = [0, 0]  # callbacks, ns inside handle_callback (threads: wall time each)
+    handled = [0, 0, 0]  # callbacks, wall ns and own-thread CPU ns inside handle_callback
     original = service.handle_callback
+    one_at_a_time = threading.Lock() if SERIALISED else contextlib.nullcontext()
 
     def timed(*args: Any, **kwargs: Any) -> Any:
-        start = time.perf_counter_ns()
-        try:
-            return original(*args, **kwargs)
-        finally:
-            handled[0] += 1
-            handled[1] += time.perf_counter_ns() - start
+        with one_at_a_time:
+            start, cpu = time.perf_counter_ns(), time.thread_time_ns()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                handled[0] += 1
+                handled[1] += time.perf_counter_ns() - start
+                handled[2] += time.thread_time_ns() - cpu
 
     service.handle_callback = timed  # type: ignore[method-assign]
     sock = bind()
@@ -109,7 +123,9 @@ def serve(store: str, ports: Any, stop: Any, stats: Any) -> None:
         cpu1 = os.times()
     service.close()
     cpu = (cpu1.user - cpu0.user) + (cpu1.system - cpu0.system)
-    stats.put({"callbacks": handled[0], "handle_ns": handled[1], "cpu_s": cpu})
+    stats.put(
+        {"callbacks": handled[0], "handle_ns": handled[1], "thread_ns": handled[2], "cpu_s": cpu}
+    )
 
 
 # -- the load generator -------------------------------------------------------------------------
@@ -125,6 +141,8 @@ async def offer(base_url: str, workload: Workload, rate: int) -> Run:
     statuses: Counter[str] = Counter()
     errors: Counter[str] = Counter()
     inbox_ids: list[str] = []
+    answered = [0.0]  # when the last answer came
+    lags: list[float] = []  # how late the generator itself sent each request (ms)
     async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=TIMEOUT) as client:
         await client.get("/healthz")  # one connection up before the clock
 
@@ -132,6 +150,7 @@ async def offer(base_url: str, workload: Workload, rate: int) -> Run:
             delay = due - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
+            lags.append((time.perf_counter() - due) * 1e3)
             try:
                 response = await client.post(
                     f"/callbacks/vertex/{shop}", content=body, headers=list(headers)
@@ -140,22 +159,45 @@ async def offer(base_url: str, workload: Workload, rate: int) -> Run:
                 errors[type(error).__name__] += 1
                 statuses["error"] += 1
                 return
-            latencies.append((time.perf_counter() - due) * 1e3)
+            now = time.perf_counter()
+            answered[0] = max(answered[0], now)
+            latencies.append((now - due) * 1e3)
             statuses[str(response.status_code)] += 1
             if response.is_success:
                 inbox_ids.append(response.json()["inbox_id"])
 
         start = time.perf_counter() + 0.05
+        cutoff = start + len(deliveries) / rate + GRACE
         tasks = []
         for i, (_, shop, body, headers) in enumerate(deliveries):
             due = start + i / rate
             # create tasks just ahead of time: thousands of sleeping tasks would cost the loop
             while (ahead := due - time.perf_counter()) > 0.05:
                 await asyncio.sleep(ahead - 0.04)
+            if time.perf_counter() > cutoff:  # the generator itself fell behind: stop sending
+                statuses["not sent (generator behind)"] += len(deliveries) - i
+                break
             tasks.append(asyncio.create_task(one(due, shop, body, headers)))
-        await asyncio.gather(*tasks)
-        seconds = time.perf_counter() - start
-    return Run(rate, len(deliveries), seconds, latencies, statuses, inbox_ids, errors)
+        _, pending = await asyncio.wait(tasks, timeout=max(0.0, cutoff - time.perf_counter()))
+        for task in pending:  # bounded: never counted as answered
+            task.cancel()
+        if pending:
+            statuses["unanswered (cut off)"] += len(pending)
+        seconds = max(answered[0] - start, 1e-9)
+        await drain(client)
+    return Run(rate, len(deliveries), seconds, latencies, statuses, inbox_ids, errors, lags)
+
+
+async def drain(client: httpx.AsyncClient) -> None:
+    """Wait (at most DRAIN seconds) until the server answers promptly again: what a cut-off
+    run left in its thread pool must not be measured in the next run."""
+    deadline = time.perf_counter() + DRAIN
+    while time.perf_counter() < deadline:
+        asked = time.perf_counter()
+        with suppress(httpx.HTTPError):
+            await client.get("/healthz", timeout=DRAIN)
+        if time.perf_counter() - asked < 0.1:
+            return
 
 
 # -- setup and checks ---------------------------------------------------------------------------
@@ -196,6 +238,7 @@ def count_stored(service: OrderService, inbox_ids: list[str]) -> tuple[int, int]
 class ServerStats:
     callbacks: int
     handle_ns: int
+    thread_ns: int
     cpu_s: float
 
 
@@ -206,19 +249,25 @@ def run_all(directory: Path) -> tuple[list[Run], ServerStats, tuple[int, int], C
         for rate in RATES
     ]
     workloads = [trim(w, round(rate * SECONDS)) for w, rate in zip(workloads, RATES, strict=True)]
+    progress(f"placing {sum(len(w.orders) for w in workloads)} orders")
     place_orders(store, workloads)
+    progress("starting the server")
     context = mp.get_context("spawn")
     ports, stats, stop = context.Queue(), context.Queue(), context.Event()
     server = context.Process(target=serve, args=(store, ports, stop, stats))
     server.start()
     try:
-        port = ports.get(timeout=60)
+        port = wait_for(ports, server)
         base_url = f"http://127.0.0.1:{port}"
-        runs = [asyncio.run(offer(base_url, w, r)) for w, r in zip(workloads, RATES, strict=True)]
+        runs = []
+        for workload, rate in zip(workloads, RATES, strict=True):
+            progress(f"offering {len(workload.deliveries)} callbacks at {rate}/s")
+            runs.append(asyncio.run(offer(base_url, workload, rate)))
     finally:
         stop.set()
-        raw = stats.get(timeout=60)
+        raw = wait_for(stats, server)
         server.join(timeout=30)
+    progress("counting the 2xx'd callbacks in the store")
     service = open_service(store)
     try:
         ids = [i for run in runs for i in run.inbox_ids]
@@ -227,6 +276,21 @@ def run_all(directory: Path) -> tuple[list[Run], ServerStats, tuple[int, int], C
     finally:
         service.close()
     return runs, ServerStats(**raw), counted, states
+
+
+def progress(what: str) -> None:
+    print(f"  [{time.strftime('%H:%M:%S')}] {what}", file=sys.stderr, flush=True)
+
+
+def wait_for(queue: Any, server: Any) -> Any:
+    """The server's next message; stop at once if it died instead (its traceback is above)."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        with suppress(Empty):
+            return queue.get(timeout=0.5)
+        if not server.is_alive():
+            raise RuntimeError("the server process died")
+    raise RuntimeError("the server process is silent")
 
 
 def trim(workload: Workload, count: int) -> Workload:
@@ -248,6 +312,10 @@ def print_runs(runs: list[Run]) -> None:
             f"{run.throughput:>10,.0f}  {run.percentile(0.5):>8.1f}  {run.percentile(0.99):>8.1f}"
             f"  {max(run.latencies_ms, default=0):>8.1f}"
         )
+        print(
+            f"     the generator itself sent late by p50 {run.percentile(0.5, run.lags_ms):.1f} ms,"
+            f" p99 {run.percentile(0.99, run.lags_ms):.1f} ms (its own CPU share)"
+        )
         if run.errors:
             print(f"     client errors: {dict(run.errors)}")
 
@@ -263,11 +331,16 @@ def sustained(run: Run) -> bool:
 def where_the_time_goes(runs: list[Run], server: ServerStats) -> list[str]:
     sent = sum(run.sent for run in runs)
     handle_us = server.handle_ns / max(server.callbacks, 1) / 1e3
+    thread_us = server.thread_ns / max(server.callbacks, 1) / 1e3
     cpu_us = server.cpu_s / max(sent, 1) * 1e6
     return [
         f"  server: {server.callbacks} callbacks; handle_callback took {handle_us:,.0f} us each on"
-        " average (wall time in its worker thread: SQLite takes one writer at a time, so the "
-        f"commits queue; one writer at that cost serves at most {1e6 / handle_us:,.0f}/s)",
+        f" average (wall time in its worker thread), of which {thread_us:,.0f} us on the CPU in"
+        f" that thread and {handle_us - thread_us:,.0f} us waiting: for SQLite's write lock"
+        " (concurrent writers back off in SQLite's busy handler, sleeping 1, 2, 5, 10 ... 100 ms"
+        " between tries), the commit's fsync, and the GIL",
+        f"  handle_callback one at a time at that cost: at most {1e6 / handle_us:,.0f}/s"
+        + (" (callbacks serialised by a lock in this run)" if SERIALISED else ""),
         f"  server process CPU (user+sys, all threads): {cpu_us:,.0f} us per request -> at most "
         f"{1e6 / cpu_us:,.0f} requests/s on one core (the GIL keeps the app on about one)",
         "  each callback is one fsync'd commit (journal_mode=WAL, synchronous=FULL): group commit"
@@ -283,6 +356,7 @@ def main() -> None:
         f"{os.cpu_count()}, sqlite {sqlite3.sqlite_version}, uvicorn {version('uvicorn')}, "
         f"starlette {version('starlette')}, httpx {version('httpx')}; {SECONDS:.0f} s per rate, "
         "open loop, latency from each request's scheduled send time"
+        + ("; handle_callback SERIALISED by a lock (information run)" if SERIALISED else "")
     )
     directory = Path(tempfile.mkdtemp(prefix="orderstate-webhook-"))
     try:
