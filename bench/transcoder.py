@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import gc
 import importlib
+import shutil
 import sqlite3
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -79,7 +81,19 @@ def best_us(call: Callable[[Any], Any], items: list[Any]) -> float:
 
 
 def main() -> None:
-    connection = sqlite3.connect(f"file:{STORE}?mode=ro", uri=True)
+    # A copy: even a read-only connection leaves -shm/-wal files beside a WAL database.
+    directory = Path(tempfile.mkdtemp(prefix="orderstate-transcoder-"))
+    try:
+        copy = directory / STORE.name
+        shutil.copy(STORE, copy)
+        connection = sqlite3.connect(copy)
+        report(connection)
+        connection.close()
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def report(connection: sqlite3.Connection) -> None:
     found = contenders()
     stdlib, fast = found["JSONTranscoder (stdlib json)"], found["OrjsonTranscoder"]
     print(f"per stored event, best of {REPEATS}; events of {STORE.name}")
