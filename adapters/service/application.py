@@ -29,7 +29,12 @@ from orderstate.adapters.port import (
     Provider,
     Shop,
 )
-from orderstate.adapters.store import register_transcodings, store_env, with_ddl_retry
+from orderstate.adapters.store import (
+    register_transcodings,
+    store_env,
+    transcoder_env,
+    with_ddl_retry,
+)
 from orderstate.engine import Money, order_id
 from orderstate.engine.order import Resolution
 
@@ -66,7 +71,7 @@ class OrderService(Application[UUID]):
         body_limit: int = DEFAULT_BODY_LIMIT,
     ) -> None:
         register_moved_topics()
-        super().__init__(env=store_env(store))
+        super().__init__(env={**store_env(store), **transcoder_env()})
         self.providers = Providers(providers, shops or {})
         self.clock = clock
         self.body_limit = body_limit
