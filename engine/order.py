@@ -12,6 +12,9 @@ pending until the provider answers (``request_capture`` → ``CaptureRequested``
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
@@ -33,7 +36,7 @@ from .lifecycle import Transition
 from .money import Money
 from .states import LIFECYCLE, State
 
-__all__ = ["LIFECYCLE", "ORDER_NAMESPACE", "Order", "Request", "order_id"]
+__all__ = ["LIFECYCLE", "ORDER_NAMESPACE", "Order", "Request", "order_id", "stamped_by"]
 
 ORDER_NAMESPACE = uuid5(NAMESPACE_URL, "https://orderstate.dev/ns/order")
 """Namespace of order ids: the same (shop, order number) gives the same id everywhere."""
@@ -49,6 +52,29 @@ class Request(StrEnum):
 
 Resolution = Literal["completed", "refunded", "cancelled"]
 MAX_ORDER_NUMBER = 255
+
+_EVENT_CLOCK: ContextVar[Callable[[], datetime] | None] = ContextVar(
+    "orderstate_event_clock", default=None
+)
+
+
+@contextmanager
+def stamped_by(clock: Callable[[], datetime]) -> Iterator[None]:
+    """Stamp the events decided inside the block with ``clock`` rather than the wall clock.
+
+    A service with a simulated clock then has one clock: its jobs compare the same time its
+    events carry (read when an event is decided, never when one is applied).
+    """
+    token = _EVENT_CLOCK.set(clock)
+    try:
+        yield
+    finally:
+        _EVENT_CLOCK.reset(token)
+
+
+def _timestamp(event_class: type[Any]) -> datetime:
+    clock = _EVENT_CLOCK.get()
+    return event_class.create_timestamp() if clock is None else clock()
 
 
 def order_id(shop_id: int, order_number: str) -> UUID:
@@ -269,6 +295,7 @@ class Order(Aggregate):
             auto_capture=auto_capture,
             time_limit=time_limit,
             customer_email_given=customer_email_given,
+            timestamp=_timestamp(cls.OrderPlaced),
         )
 
     # -- reading --------------------------------------------------------------------------
@@ -449,7 +476,7 @@ class Order(Aggregate):
         event = event_class(
             originator_id=self._id,
             originator_version=self._version + 1,
-            timestamp=event_class.create_timestamp(),
+            timestamp=_timestamp(event_class),
             **data,
         )
         event.mutate(self)

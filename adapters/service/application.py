@@ -75,7 +75,7 @@ class OrderService(Application[UUID]):
         self.providers = Providers(providers, shops or {})
         self.clock = clock
         self.body_limit = body_limit
-        self.orders = Orders(self)
+        self.orders = Orders(self, clock)
         self.projection = OrderProjection(
             lambda start, limit: list(self.recorder.select_notifications(start, limit)),
             self.mapper,

@@ -206,7 +206,8 @@ class Callbacks:
                 item.deferred(oid, "order not known yet")
                 return self._save_item(item, fact)
             try:
-                update = provider.bring_up_to_date(order, fact)
+                with self.orders.stamping():
+                    update = provider.bring_up_to_date(order, fact)
             except FactRejected as error:
                 item.rejected(CONFLICT, error.reason)
                 return self._save_item(item, fact)

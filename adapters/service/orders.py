@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -18,6 +20,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
 
 from orderstate.engine import Order, order_id, project_order
+from orderstate.engine.order import stamped_by
 
 from .unreadable import READ_ERRORS, UnreadableEvent, UnreadableHistory, diagnose, reason_of
 from .views import Listener, OrderUpdate, OrderView, UnknownOrder
@@ -32,9 +35,16 @@ SAVE_ATTEMPTS = 8
 class Orders:
     """The orders (and, through ``save``, anything saved with them) of one application."""
 
-    def __init__(self, app: Application[UUID]) -> None:
+    def __init__(
+        self, app: Application[UUID], clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
         self._app = app
+        self.clock = clock
         self.listeners: list[Listener] = []
+
+    def stamping(self) -> AbstractContextManager[None]:
+        """Events decided inside this block carry the service's clock (one clock for all)."""
+        return stamped_by(self.clock)
 
     def get(self, oid: UUID) -> Order | None:
         try:
@@ -87,7 +97,8 @@ class Orders:
                 order = self.get(oid)
             if order is None:
                 raise LookupError(f"no order {oid}")
-            command(order)
+            with self.stamping():
+                command(order)
             appended = tuple(type(event).__name__ for event in order.pending_events)
             try:
                 self.save(order)

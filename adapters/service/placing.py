@@ -5,10 +5,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from eventsourcing.application import AggregateNotFoundError
+
 from orderstate.adapters.port import Checkout, Customer, Outcome, OutcomeUnknown, ProviderRefused
 from orderstate.engine import InvalidOrder, Money, Order, State
 
 from .callbacks import Callbacks
+from .customers import CustomerOnFile, customer_record_id
 from .orders import Orders
 from .providers import Providers
 from .views import OrderView
@@ -47,15 +50,17 @@ class Placing:
         order = self.orders.find(shop_id, order_number)
         placed_now = order is None
         if order is None:
-            order = Order.place(
-                shop_id=shop_id,
-                order_number=order_number,
-                amount=amount,
-                auto_capture=auto_capture,
-                time_limit=time_limit,
-                customer_email_given=bool(customer and customer.email),
-            )
-            self.orders.save(order)
+            with self.orders.stamping():
+                order = Order.place(
+                    shop_id=shop_id,
+                    order_number=order_number,
+                    amount=amount,
+                    auto_capture=auto_capture,
+                    time_limit=time_limit,
+                    customer_email_given=bool(customer and customer.email),
+                )
+            kept = () if customer is None else (CustomerOnFile.of(order.id, customer),)
+            self.orders.save(order, *kept)
         elif order.amount != amount:
             raise InvalidOrder(f"order {order_number} exists with amount {order.amount}")
         if order.state == State.CREATED and self.providers.for_shop(shop_id).connected:
@@ -65,6 +70,14 @@ class Placing:
             if any(result.outcome == Outcome.APPLIED for result in finished):
                 order = self.orders.require(shop_id, order_number)
         return OrderView.of(order)
+
+    def customer_of(self, order: Order) -> Customer | None:
+        """The customer ``order`` was placed for, if one was given (for a re-create)."""
+        try:
+            record: CustomerOnFile = self.orders.load(customer_record_id(order.id))
+        except AggregateNotFoundError:
+            return None
+        return record.customer
 
     def create_at_provider(self, order: Order, customer: Customer | None) -> Order:
         """Create ``order`` at its provider; a refusal fails it, an unknown outcome leaves it

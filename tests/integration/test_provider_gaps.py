@@ -1,0 +1,107 @@
+"""Gaps to the provider's documents, closed: one clock for events and jobs, the customer kept
+for a re-create, need_action kept with what is known, full captures only, merchant decisions
+recorded as requests."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+from orderstate.adapters.bootstrap import build_service
+from orderstate.adapters.port import Customer, ProviderUnreachable
+from orderstate.adapters.service import OrderService, Polled, Shop
+from orderstate.adapters.vertex import VertexClient, VertexConfig
+from orderstate.adapters.vertex.retry import RetryPolicy
+from orderstate.adapters.vertex.simulator import API_PREFIX, Fault, SimulatedGateway
+from orderstate.engine import Money, State
+from orderstate.testing.plugin import SHOP_ID, SHOP_SECRET, SHOP_TOKEN, SIMULATOR_START
+from orderstate.testing.stateful import InProcessTransport
+from tests.unit.vertex.helpers import SECRET
+
+COST = Money.parse("56.99", "PHP")
+
+
+class Clock:
+    """A simulated clock, far behind the wall clock."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def refused_connections() -> VertexClient:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+
+    config = VertexConfig(
+        token="t", base_url="http://vertex.test", retry=RetryPolicy(max_attempts=1)
+    )
+    return VertexClient(config, transport=httpx.MockTransport(handler))
+
+
+def test_reconcile_with_a_simulated_clock_behind_real_time_polls_the_quiet_order() -> None:
+    clock = Clock()
+    service = build_service(
+        shops={115: Shop((SECRET,))}, vertex_client=refused_connections(), clock=clock
+    )
+    with pytest.raises(ProviderUnreachable):
+        service.place(shop_id=115, order_number="test04", amount=COST)
+    clock.now += timedelta(minutes=10)
+
+    counts = service.reconcile(older_than=timedelta(minutes=5))
+
+    assert counts == {Polled.UNREACHABLE: 1}
+    assert service.view(115, "test04").changed_at == clock.now - timedelta(minutes=10)
+
+
+class Recording(InProcessTransport):
+    """The simulator in process, keeping every request body sent to it."""
+
+    def __init__(self, sim: SimulatedGateway) -> None:
+        super().__init__(sim.app)
+        self.bodies: list[dict[str, object]] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        request.read()
+        if request.method == "POST" and request.content:
+            self.bodies.append(json.loads(request.content))
+        return super().handle_request(request)
+
+
+def simulator_service(
+    sim: SimulatedGateway, clock: Clock | None = None
+) -> tuple[OrderService, Recording]:
+    transport = Recording(sim)
+    config = VertexConfig(
+        token=SHOP_TOKEN,
+        base_url=sim.public_base_url + API_PREFIX,
+        retry=RetryPolicy(max_attempts=1),
+    )
+    client = VertexClient(config, transport=transport)
+    shops = {SHOP_ID: Shop((SHOP_SECRET,))}
+    return build_service(shops=shops, vertex_client=client, clock=clock), transport
+
+
+def test_reconcile_re_creates_an_ambiguous_first_create_with_its_customer() -> None:
+    sim = SimulatedGateway(seed=0, start=SIMULATOR_START)
+    service, sent = simulator_service(sim)
+    sim.faults.script("create", Fault.timed_out(applied=False))
+    ana = Customer(first_name="Ana", last_name="Cruz", email="ana@example.com")
+    service.place(shop_id=SHOP_ID, order_number="A-1", amount=COST, customer=ana)
+    assert service.view(SHOP_ID, "A-1").state == State.CREATED  # the outcome is unknown
+
+    counts = service.reconcile(older_than=timedelta(0))
+
+    assert counts == {Polled.CREATED: 1}
+    assert len(sent.bodies) == 2  # the ambiguous create, and the re-create
+    assert sent.bodies[-1]["customer"] == {
+        "firstName": "Ana",
+        "lastName": "Cruz",
+        "email": "ana@example.com",
+    }
+    assert service.view(SHOP_ID, "A-1").confirmation_sender == "provider"
