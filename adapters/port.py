@@ -265,12 +265,17 @@ class CallbackRefused(PortError):
 
 
 class FactRejected(PortError):
-    """The provider's view contradicts the local order; nothing was appended."""
+    """The provider's view contradicts the local order; nothing was appended.
 
-    def __init__(self, order_number: str, reason: str) -> None:
+    ``evidence`` is the provider's view as bytes a person can read (a polled snapshot has no
+    body of its own): the service keeps it, like a rejected callback's body.
+    """
+
+    def __init__(self, order_number: str, reason: str, evidence: bytes = b"") -> None:
         super().__init__(f"order {order_number}: {reason}")
         self.order_number = order_number
         self.reason = reason
+        self.evidence = evidence
 
 
 class ProviderNotConfigured(PortError, RuntimeError):

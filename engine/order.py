@@ -167,6 +167,17 @@ class Order(Aggregate):
         def evolve(self, order: Order) -> None:
             order.mismatch = self.paid
 
+    class InconsistencyReported(Event):
+        """The provider reports ``need_action`` for an inconsistency other than the amount
+        (its docs: "or another inconsistency"): kept with what is known, for a person."""
+
+        paid: Money
+        reason: str
+
+        def evolve(self, order: Order) -> None:
+            order.mismatch = self.paid
+            order.reason = self.reason
+
     class MismatchResolved(Event):
         resolution: str
         captured: Money
@@ -352,6 +363,11 @@ class Order(Aggregate):
     def record_mismatch(self, paid: Money) -> None:
         """The provider reports ``paid``, which is not the order amount."""
         self._fire(Order.AmountMismatchDetected, paid=paid)
+
+    def record_inconsistency(self, paid: Money, reason: str) -> None:
+        """The provider holds the order in ``need_action`` for a reason other than ``paid``
+        differing from the order amount (or one it does not say)."""
+        self._fire(Order.InconsistencyReported, paid=paid, reason=reason)
 
     def record_failure(self, reason: str) -> None:
         self._fire(Order.OrderFailed, reason=reason)

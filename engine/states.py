@@ -47,7 +47,8 @@ class State(StrEnum):
 
 LIFECYCLE: Lifecycle[State] = load_lifecycle(read_spec(), guards=GUARDS, states=State)
 
-_MISMATCH = "AmountMismatchDetected"
+_MISMATCH = frozenset({"AmountMismatchDetected", "InconsistencyReported"})
+"""The events that hand an order to a person (``need_action``)."""
 
 FINAL_STATES: frozenset[State] = LIFECYCLE.final_states
 """Nothing leaves these."""
@@ -66,7 +67,7 @@ CANCELLABLE_STATES: frozenset[State] = LIFECYCLE.allowing("CancelRequested")
 
 PAID_STATES: frozenset[State] = frozenset().union(
     *(
-        LIFECYCLE.reachable(t.target, avoiding={_MISMATCH})
+        LIFECYCLE.reachable(t.target, avoiding=_MISMATCH)
         for t in LIFECYCLE.transitions
         if t.event == "PaymentCaptured"
     )
@@ -74,6 +75,6 @@ PAID_STATES: frozenset[State] = frozenset().union(
 """Money was captured and agreed: where a capture leads, short of an amount mismatch."""
 
 SPINE: tuple[State, ...] = LIFECYCLE.path(
-    LIFECYCLE.initial, State.COMPLETED, avoiding={_MISMATCH, "MismatchResolved"}
+    LIFECYCLE.initial, State.COMPLETED, avoiding={*_MISMATCH, "MismatchResolved"}
 )
 """The happy path: the shortest way from the initial state to ``completed`` with no mismatch."""

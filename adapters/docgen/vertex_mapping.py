@@ -32,7 +32,10 @@ _NOTES: dict[OrderStatus, str] = {
     + _SETTLED,
     OrderStatus.REFUNDED: "refunded = sum of completed refund items (all captured if none listed)"
     + _SETTLED,
-    OrderStatus.NEED_ACTION: "paid = sum of completed charges",
+    OrderStatus.NEED_ACTION: (
+        "paid = sum of completed charges; an amount mismatch if it differs, else "
+        '`InconsistencyReported` (the provider\'s "another inconsistency")'
+    ),
 }
 _MEANING = {
     "held": "money held: the authorized amount",

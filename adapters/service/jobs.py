@@ -31,13 +31,17 @@ from orderstate.adapters.port import (
 )
 from orderstate.engine import EXPIRABLE_STATES, Order, State, order_id
 
+from .inbox import CONFLICT, InboxItem
 from .orders import Orders
 from .placing import Placing
 from .providers import Providers
 from .readmodel import OrderProjection
 from .unreadable import UnreadableHistory
 
-__all__ = ["Expiry", "ExpiryStatus", "Jobs", "Polled"]
+__all__ = ["POLLED_HEADER", "Expiry", "ExpiryStatus", "Jobs", "Polled"]
+
+POLLED_HEADER = "x-orderstate-polled-from"
+"""Marks an inbox item that is a polled view kept for inspection, not a received callback."""
 
 log = logging.getLogger(__name__)
 
@@ -128,8 +132,21 @@ class Jobs:
             self.orders.change(_oid(fact), bring_up_to_date, "reconcile")
         except FactRejected as error:
             log.warning("poll of %s rejected: %s", fact.order_number, error.reason)
+            self._keep_rejected_poll(fact, error)
             return Outcome.REJECTED
         return outcome
+
+    def _keep_rejected_poll(self, fact: Fact, error: FactRejected) -> None:
+        """Keep a contradicting polled view in the inbox, like a rejected callback, for a
+        person to inspect (``inbox_items``): the log alone is gone by the time one looks."""
+        item = InboxItem.receive(
+            shop_id=fact.shop_id,
+            body=error.evidence,
+            headers=[(POLLED_HEADER, fact.provider)],
+            received_at=self.clock(),
+        )
+        item.rejected(CONFLICT, f"polled: {error.reason}")
+        self.orders.save(item)
 
     def expire(self) -> dict[str, int]:
         """Expire orders past their time limit, after asking the provider what it knows (see

@@ -8,6 +8,7 @@ The service never sees a Vertex type: a callback becomes a ``Fact`` whose detail
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from types import MappingProxyType
@@ -43,6 +44,7 @@ from .errors import (
     SnapshotRejected,
 )
 from .models import OrderSnapshot
+from .payloads import order_to_json
 from .signatures import SIGNATURE_HEADER, SignatureScheme, hmac_sha512_hex, sign
 from .signatures import sha512_of_body_and_secret as _body_then_secret
 from .translate import apply_snapshot
@@ -125,7 +127,8 @@ class VertexProvider:
         try:
             translation = apply_snapshot(order, _snapshot(fact))
         except SnapshotRejected as error:
-            raise FactRejected(order.order_number, error.reason) from error
+            evidence = json.dumps(order_to_json(error.snapshot), separators=(",", ":")).encode()
+            raise FactRejected(order.order_number, error.reason, evidence) from error
         return Update(translation.outcome, translation.events)
 
     def create(self, checkout: Checkout) -> Created:

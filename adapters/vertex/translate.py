@@ -17,6 +17,11 @@ stale; one that is neither ahead nor behind is rejected.
 One rule overrides the search: an order ``expired`` here that the provider shows with money held
 or taken stops at ``need_action`` (``AmountMismatchDetected``): the customer paid for an order
 the shop gave up on, and a person decides (ship, or refund), never the translator.
+
+And one rule closes the search: a ``need_action`` snapshot that no path reaches (the amounts
+agree, so it is no amount mismatch) is the provider's "another inconsistency": it is recorded
+with what is known (``InconsistencyReported``: what was paid, the provider's status), never
+rejected, so that the order goes to a person as the provider says.
 """
 
 from __future__ import annotations
@@ -207,7 +212,8 @@ STEPS: dict[str, Step] = {
     "RefundSucceeded": lambda o, v, s: o.record_refund(_refund_increment(o, v)),
 }
 """Events the provider's view can imply, keyed by the spec's event names (checked at import).
-Merchant requests (``*Requested``, ``RequestDeclined``) and ``AuthorizationExpired`` (the
+Merchant requests (``*Requested``, ``RequestDeclined``), ``InconsistencyReported`` (the
+last resort of ``apply_snapshot``, never a step of a path) and ``AuthorizationExpired`` (the
 provider reports a lapsed hold as ``cancelled``) are never inferred from a snapshot;
 ``ConfirmationEmailDue`` follows ``PaymentCaptured`` by itself; ``OrderExpired`` is the shop's own
 decision (``Order.lapse``)."""
@@ -303,9 +309,21 @@ def apply_snapshot(order: Order, snapshot: OrderSnapshot) -> Translation:
         return Translation(Outcome.APPLIED, tuple(path))
     if _is_behind(order, view):
         return Translation(Outcome.STALE)
+    if view.state == State.NEED_ACTION and _records_inconsistency(order, view):
+        return Translation(Outcome.APPLIED, ("InconsistencyReported",))
     provider, local = str(view.state), str(order.state)  # the names, not State reprs
     _reject(order, snapshot, f"provider says {provider!r}, local order is {local!r}")
     raise AssertionError("unreachable")  # pragma: no cover - _reject always raises
+
+
+def _records_inconsistency(order: Order, view: View) -> bool:
+    """Record the provider's ``need_action`` with what is known, where the life cycle allows."""
+    reason = f"provider status need_action with {view.paid} paid of {order.amount}"
+    try:
+        order.record_inconsistency(view.paid, reason)
+    except CommandRefused:
+        return False
+    return True
 
 
 def _check_identity(order: Order, snapshot: OrderSnapshot) -> None:

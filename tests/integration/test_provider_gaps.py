@@ -12,14 +12,15 @@ import pytest
 
 from orderstate.adapters.bootstrap import build_service
 from orderstate.adapters.port import Customer, ProviderUnreachable
-from orderstate.adapters.service import OrderService, Polled, Shop
-from orderstate.adapters.vertex import VertexClient, VertexConfig
+from orderstate.adapters.service import OrderService, Outcome, Polled, Shop
+from orderstate.adapters.vertex import VertexClient, VertexConfig, VertexProvider
+from orderstate.adapters.vertex.payloads import parse_order
 from orderstate.adapters.vertex.retry import RetryPolicy
 from orderstate.adapters.vertex.simulator import API_PREFIX, Fault, SimulatedGateway
 from orderstate.engine import Money, State
 from orderstate.testing.plugin import SHOP_ID, SHOP_SECRET, SHOP_TOKEN, SIMULATOR_START
 from orderstate.testing.stateful import InProcessTransport
-from tests.unit.vertex.helpers import SECRET
+from tests.unit.vertex.helpers import SECRET, order_json, signed
 
 COST = Money.parse("56.99", "PHP")
 
@@ -105,3 +106,37 @@ def test_reconcile_re_creates_an_ambiguous_first_create_with_its_customer() -> N
         "email": "ana@example.com",
     }
     assert service.view(SHOP_ID, "A-1").confirmation_sender == "provider"
+
+
+def placed_in_progress() -> OrderService:
+    service = build_service(shops={115: Shop((SECRET,))})
+    service.place(shop_id=115, order_number="test04", amount=COST)
+    body = json.dumps(order_json(payments=[])).encode()
+    service.handle_callback(115, body, list(signed(body).items()))
+    return service
+
+
+def test_a_need_action_callback_whose_amounts_agree_is_recorded_not_rejected() -> None:
+    service = placed_in_progress()
+    body = json.dumps(order_json(orderStatus="need_action")).encode()  # 56.99 of 56.99 paid
+
+    result = service.handle_callback(115, body, list(signed(body).items()))
+
+    assert (result.outcome, result.events) == (Outcome.APPLIED, ("InconsistencyReported",))
+    view = service.view(115, "test04")
+    assert view.state == State.NEED_ACTION
+    assert view.reason == "provider status need_action with 56.99 PHP paid of 56.99 PHP"
+
+
+def test_a_contradicting_polled_view_is_kept_in_the_inbox_with_its_reason() -> None:
+    service = placed_in_progress()
+    contradiction = order_json(orderStatus="completed", cost={"amount": "9.00", "currency": "PHP"})
+    fact = VertexProvider().fact(parse_order(contradiction))
+
+    outcome = service.jobs.apply_polled(fact)
+
+    assert outcome is Outcome.REJECTED
+    [kept] = service.inbox_items()
+    assert (kept.kind, kept.reason) == ("conflict", "polled: amount 9.00 PHP, order is 56.99 PHP")
+    assert json.loads(kept.body)["cost"] == {"amount": "9.00", "currency": "PHP"}
+    assert service.view(115, "test04").state == State.IN_PROGRESS  # nothing appended

@@ -19,6 +19,7 @@ def valid_data(order: Order, event: str) -> dict[str, Any]:
         "PaymentAuthorized": {"amount": order.amount},
         "PaymentCaptured": {"amount": order.amount if order.auto_capture else order.authorized},
         "AmountMismatchDetected": {"paid": order.amount + one},
+        "InconsistencyReported": {"paid": order.captured, "reason": "test"},
         "RefundSucceeded": {"amount": order.captured - order.refunded},
         "RefundRequested": {"amount": order.captured - order.refunded},
         "MismatchResolved": {"resolution": "completed", "captured": order.amount},
