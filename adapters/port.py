@@ -17,6 +17,7 @@ Its failures are neutral, so the service decides the same way for every provider
     PortError (an OrderstateError)
     ├── CallbackRefused           kept but not applied: its ``outcome`` and a reason
     ├── FactRejected              the provider's view contradicts the local order
+    ├── UnsupportedRequest        a request this provider cannot carry out (nothing recorded)
     ├── ProviderNotConfigured     a call that needs credentials the settings do not give
     └── ProviderCallFailed        a call to the provider failed
         ├── ProviderRefused       definitively: record the refusal
@@ -56,6 +57,7 @@ __all__ = [
     "ProviderUnreachable",
     "Shop",
     "UnknownAtProvider",
+    "UnsupportedRequest",
     "Update",
 ]
 
@@ -215,6 +217,10 @@ class Provider(Protocol):
     name: str
     """How settings, shops and callback URLs name it (``vertex``, ``stripe``)."""
 
+    captures_in_full: bool
+    """Whether a capture always takes the whole authorization (Vertex: ``POST /order/capture``
+    has no amount); a partial capture is then refused as ``UnsupportedRequest``."""
+
     @property
     def connected(self) -> bool:
         """Whether calls to the provider can be made (credentials were given)."""
@@ -276,6 +282,11 @@ class FactRejected(PortError):
         self.order_number = order_number
         self.reason = reason
         self.evidence = evidence
+
+
+class UnsupportedRequest(PortError, ValueError):
+    """A merchant request the provider cannot carry out (a partial capture where it captures
+    only in full): refused before anything is recorded or sent."""
 
 
 class ProviderNotConfigured(PortError, RuntimeError):

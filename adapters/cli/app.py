@@ -301,7 +301,7 @@ def _check_placed(view: OrderView, *, connected: bool) -> None:
 def _request(order: str, operation: Operation, amount: str | None = None) -> None:
     shop_id, number = _guard(lambda: parse_order_ref(order))
     if amount is not None:
-        _guard(lambda: inputs.positive_amount(amount, what="a refund"), about=order)
+        _guard(lambda: inputs.positive_amount(amount, what=f"a {operation}"), about=order)
     with _opened(with_provider=True) as service:
         try:
             view = service.request(operation, shop_id, number, amount)
@@ -328,9 +328,15 @@ def _provider_failure(order: str, operation: Operation, error: ProviderCallFaile
 
 
 @app.command()
-def capture(order: Annotated[str, typer.Argument(help="SHOP_ID/ORDER_NUMBER")]) -> None:
+def capture(
+    order: Annotated[str, typer.Argument(help="SHOP_ID/ORDER_NUMBER")],
+    amount: Annotated[
+        str | None,
+        typer.Argument(help="The whole authorized amount, if given: Vertex captures in full"),
+    ] = None,
+) -> None:
     """Ask the provider to capture a two-stage order (its callback confirms)."""
-    _request(order, Operation.CAPTURE)
+    _request(order, Operation.CAPTURE, amount)
 
 
 @app.command()

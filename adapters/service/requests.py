@@ -10,7 +10,14 @@ from __future__ import annotations
 
 import logging
 
-from orderstate.adapters.port import Operation, OutcomeUnknown, ProviderRefused, ProviderUnreachable
+from orderstate.adapters.port import (
+    Operation,
+    OutcomeUnknown,
+    Provider,
+    ProviderRefused,
+    ProviderUnreachable,
+    UnsupportedRequest,
+)
 from orderstate.engine import InvalidAmount, Money, Order
 
 from .orders import Orders
@@ -40,10 +47,13 @@ class Requests:
         read in the order's currency."""
         order = self.orders.require(shop_id, order_number)
         money = _money(order, amount)
+        provider = self.providers.for_shop(shop_id)
+        if operation is Operation.CAPTURE and money is not None:
+            _check_full_capture(order, money, provider)
+            money = None  # the whole authorization: a plain capture
         wanted = operation.request
         if wanted is not None:
             order = self.orders.change(order.id, lambda o: o.request(wanted, money), loaded=order)
-        provider = self.providers.for_shop(shop_id)
         if not provider.connected:
             return OrderView.of(order)
         try:
@@ -58,6 +68,20 @@ class Requests:
         except OutcomeUnknown as error:
             log.warning("%s %s: outcome unknown (%s)", operation, order_number, error)
         return OrderView.of(order)
+
+
+def _check_full_capture(order: Order, amount: Money, provider: Provider) -> None:
+    """A capture amount is accepted only as the whole authorization (then it is a plain
+    capture); a part of it is refused in the provider's terms, before anything is recorded."""
+    if amount == order.authorized:
+        return
+    if provider.captures_in_full:
+        raise UnsupportedRequest(
+            f"order {order.order_number}: {provider.name} captures only in full: "
+            f"capture {amount} of the {order.authorized} authorized is not possible; "
+            "capture without an amount takes it all"
+        )
+    raise InvalidAmount(amount, order.currency, "a capture takes the whole authorization")
 
 
 def _money(order: Order, amount: Money | str | None) -> Money | None:

@@ -78,6 +78,8 @@ class VertexProvider:
     callbacks needs only the shops' secrets)."""
 
     name: str = NAME
+    captures_in_full: bool = True
+    """``POST /order/capture`` takes no amount: Vertex captures the whole authorization."""
 
     def __init__(self, client: VertexCalls | None = None, *, close: bool = True) -> None:
         self.client = client

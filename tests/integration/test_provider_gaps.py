@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from orderstate.adapters.bootstrap import build_service
-from orderstate.adapters.port import Customer, ProviderUnreachable
-from orderstate.adapters.service import OrderService, Outcome, Polled, Shop
+from orderstate.adapters.port import Customer, ProviderUnreachable, UnsupportedRequest
+from orderstate.adapters.service import Operation, OrderService, Outcome, Polled, Shop
 from orderstate.adapters.vertex import VertexClient, VertexConfig, VertexProvider
 from orderstate.adapters.vertex.payloads import parse_order
 from orderstate.adapters.vertex.retry import RetryPolicy
@@ -66,9 +66,11 @@ class Recording(InProcessTransport):
     def __init__(self, sim: SimulatedGateway) -> None:
         super().__init__(sim.app)
         self.bodies: list[dict[str, object]] = []
+        self.paths: list[str] = []
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         request.read()
+        self.paths.append(request.url.path)
         if request.method == "POST" and request.content:
             self.bodies.append(json.loads(request.content))
         return super().handle_request(request)
@@ -140,3 +142,19 @@ def test_a_contradicting_polled_view_is_kept_in_the_inbox_with_its_reason() -> N
     assert (kept.kind, kept.reason) == ("conflict", "polled: amount 9.00 PHP, order is 56.99 PHP")
     assert json.loads(kept.body)["cost"] == {"amount": "9.00", "currency": "PHP"}
     assert service.view(115, "test04").state == State.IN_PROGRESS  # nothing appended
+
+
+def test_a_partial_capture_through_vertex_is_refused_before_anything_is_recorded() -> None:
+    sim = SimulatedGateway(seed=0, start=SIMULATOR_START)
+    service, sent = simulator_service(sim)
+    service.place(shop_id=SHOP_ID, order_number="T-1", amount=COST, auto_capture=False)
+    sim.pay("T-1")
+    service.refresh(SHOP_ID, "T-1")
+    before = service.view(SHOP_ID, "T-1")
+    assert before.state == State.AUTHORIZED
+
+    with pytest.raises(UnsupportedRequest, match=r"vertex captures only in full: capture 6\.99"):
+        service.request(Operation.CAPTURE, SHOP_ID, "T-1", "6.99")
+
+    assert service.view(SHOP_ID, "T-1").version == before.version
+    assert not [path for path in sent.paths if path.endswith("/capture")]

@@ -63,6 +63,7 @@ FACES: dict[str, list[str]] = {
         "ProviderUnreachable",
         "Shop",
         "UnknownAtProvider",
+        "UnsupportedRequest",
         "Update",
     ],
     "orderstate.adapters.service": [
