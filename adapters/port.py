@@ -105,8 +105,8 @@ class Operation(StrEnum):
 
     @property
     def request(self) -> Request | None:
-        """The engine request recorded (and left pending) before the provider is called; the
-        others leave no pending request: the provider's callback tells the outcome."""
+        """The engine request recorded (and left pending) before the provider is called, so
+        that every merchant request is in the order's log; the provider's answer settles it."""
         return _ENGINE_REQUESTS.get(self)
 
 
@@ -114,6 +114,9 @@ _ENGINE_REQUESTS = {
     Operation.CAPTURE: Request.CAPTURE,
     Operation.CANCEL: Request.CANCEL,
     Operation.REFUND: Request.REFUND,
+    Operation.REJECT: Request.REJECT,
+    Operation.ACCEPT_REVIEW: Request.ACCEPT_REVIEW,
+    Operation.DECLINE_REVIEW: Request.DECLINE_REVIEW,
 }
 
 

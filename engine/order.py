@@ -48,6 +48,9 @@ class Request(StrEnum):
     CAPTURE = "capture"
     CANCEL = "cancel"
     REFUND = "refund"
+    REJECT = "reject"
+    ACCEPT_REVIEW = "accept_review"
+    DECLINE_REVIEW = "decline_review"
 
 
 Resolution = Literal["completed", "refunded", "cancelled"]
@@ -239,6 +242,20 @@ class Order(Aggregate):
         def evolve(self, order: Order) -> None:
             order.pending = Request.REFUND
             order.pending_amount = self.amount
+
+    class RejectRequested(Event):
+        """The merchant asked the provider to force-cancel an order in processing."""
+
+        def evolve(self, order: Order) -> None:
+            order.pending = Request.REJECT
+
+    class ReviewDecisionRequested(Event):
+        """The merchant told the provider its antifraud review decision."""
+
+        accept: bool
+
+        def evolve(self, order: Order) -> None:
+            order.pending = Request.ACCEPT_REVIEW if self.accept else Request.DECLINE_REVIEW
 
     class RequestDeclined(Event):
         """The provider refused the pending request: internal (the life cycle stays where it
@@ -448,9 +465,9 @@ class Order(Aggregate):
     # -- merchant requests: request_* (pending until the provider answers) -----------------
 
     def request(self, request: Request, amount: Money | None = None) -> None:
-        """Send the merchant's ``request``: ``request_capture``, ``request_cancel`` or
-        ``request_refund``. Only a refund takes an amount, and it needs one (``InvalidAmount``
-        otherwise)."""
+        """Send the merchant's ``request``: ``request_capture``, ``request_cancel``,
+        ``request_refund``, ``request_reject`` or ``request_review_decision``. Only a refund
+        takes an amount, and it needs one (``InvalidAmount`` otherwise)."""
         request = Request(request)
         if (amount is None) == (request is Request.REFUND):
             needs = "needs an amount" if amount is None else "takes no amount"
@@ -459,8 +476,12 @@ class Order(Aggregate):
             self.request_refund(amount)
         elif request is Request.CAPTURE:
             self.request_capture()
-        else:
+        elif request is Request.CANCEL:
             self.request_cancel()
+        elif request is Request.REJECT:
+            self.request_reject()
+        else:
+            self.request_review_decision(accept=request is Request.ACCEPT_REVIEW)
 
     def request_capture(self) -> None:
         self._check_not_pending("CaptureRequested")
@@ -473,6 +494,14 @@ class Order(Aggregate):
     def request_refund(self, amount: Money) -> None:
         self._check_not_pending("RefundRequested")
         self._fire(Order.RefundRequested, amount=amount)
+
+    def request_reject(self) -> None:
+        self._check_not_pending("RejectRequested")
+        self._fire(Order.RejectRequested)
+
+    def request_review_decision(self, *, accept: bool) -> None:
+        self._check_not_pending("ReviewDecisionRequested")
+        self._fire(Order.ReviewDecisionRequested, accept=accept)
 
     # -- the rules ------------------------------------------------------------------------
 

@@ -158,3 +158,32 @@ def test_a_partial_capture_through_vertex_is_refused_before_anything_is_recorded
 
     assert service.view(SHOP_ID, "T-1").version == before.version
     assert not [path for path in sent.paths if path.endswith("/capture")]
+
+
+def test_a_review_decision_is_recorded_as_a_request_the_provider_answer_settles() -> None:
+    sim = SimulatedGateway(seed=0, start=SIMULATOR_START)
+    service, _ = simulator_service(sim)
+    sim.review_orders.add("R-1")
+    service.place(shop_id=SHOP_ID, order_number="R-1", amount=COST)
+    sim.pay("R-1")
+    service.refresh(SHOP_ID, "R-1")
+    assert service.view(SHOP_ID, "R-1").state == State.REVIEW
+
+    asked = service.request(Operation.DECLINE_REVIEW, SHOP_ID, "R-1")
+
+    assert asked.pending == "decline_review"
+    decided = service.history(SHOP_ID, "R-1")[-1]
+    assert (type(decided).__name__, decided.accept) == ("ReviewDecisionRequested", False)
+    sim.advance(timedelta(minutes=1))
+    service.refresh(SHOP_ID, "R-1")
+    answered = service.view(SHOP_ID, "R-1")
+    assert (answered.state, answered.pending) == (State.FAILED, None)
+
+
+def test_a_reject_is_recorded_as_a_request_before_the_provider_is_asked() -> None:
+    service = placed_in_progress()
+
+    asked = service.request(Operation.REJECT, 115, "test04")
+
+    assert asked.pending == "reject"
+    assert type(service.history(115, "test04")[-1]).__name__ == "RejectRequested"

@@ -25,6 +25,7 @@ def valid_data(order: Order, event: str) -> dict[str, Any]:
         "MismatchResolved": {"resolution": "completed", "captured": order.amount},
         "PaymentLinkIssued": {"payment_link": "https://pay.example/1"},
         "RequestDeclined": {"operation": "refund", "reason": "412"},
+        "ReviewDecisionRequested": {"accept": True},
     }
     if event in {"ReviewDeclined", "OrderFailed", "OrderCancelled", "OrderRejected"}:
         return {"reason": "test"}
