@@ -219,7 +219,16 @@ class Order(Aggregate):
             order.reason = "voided"
 
     class AuthorizationExpired(Event):
-        def evolve(self, order: Order) -> None:
+        """No longer in the life cycle and never emitted: Vertex does not document a hold
+        lapsing by itself, and a released hold reads the same however it was released
+        (``cancelled``, recorded as ``PaymentVoided``). Kept so that a stored one still reads
+        back, as what it meant: the hold is gone and the order ``cancelled``."""
+
+        def apply(self, aggregate: Any) -> None:
+            order: Order = aggregate
+            order.state = State.CANCELLED
+            order.pending = None
+            order.pending_amount = None
             order.reason = "authorization expired"
 
     class RefundSucceeded(Event):
@@ -398,9 +407,6 @@ class Order(Aggregate):
     def record_void(self) -> None:
         """The provider released a two-stage hold."""
         self._fire(Order.PaymentVoided)
-
-    def record_authorization_expired(self) -> None:
-        self._fire(Order.AuthorizationExpired)
 
     def record_refund(self, amount: Money) -> None:
         """The provider refunded ``amount`` (part or the rest of what was captured)."""

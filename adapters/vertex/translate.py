@@ -213,8 +213,8 @@ STEPS: dict[str, Step] = {
 }
 """Events the provider's view can imply, keyed by the spec's event names (checked at import).
 Merchant requests (``*Requested``, ``RequestDeclined``), ``InconsistencyReported`` (the
-last resort of ``apply_snapshot``, never a step of a path) and ``AuthorizationExpired`` (the
-provider reports a lapsed hold as ``cancelled``) are never inferred from a snapshot;
+last resort of ``apply_snapshot``, never a step of a path) are never inferred from a snapshot
+(a hold released for any reason reads ``cancelled``: ``PaymentVoided``);
 ``ConfirmationEmailDue`` follows ``PaymentCaptured`` by itself; ``OrderExpired`` is the shop's own
 decision (``Order.lapse``)."""
 
