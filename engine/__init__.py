@@ -14,6 +14,7 @@ from .errors import (
     MoneyError,
     OperationPending,
     OrderstateError,
+    TokenStandardRequired,
     TransitionNotAllowed,
     UnknownCurrency,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "OrderstateError",
     "Request",
     "State",
+    "TokenStandardRequired",
     "Transition",
     "TransitionNotAllowed",
     "UnknownCurrency",

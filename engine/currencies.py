@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from types import MappingProxyType
 
-from .errors import UnknownCurrency
+from .errors import TokenStandardRequired, UnknownCurrency
 
-__all__ = ["EXPONENTS", "exponent"]
+__all__ = ["EXPONENTS", "TOKEN_STANDARDS", "exponent", "refuse_unknown"]
 
 # ISO 4217 (list one), grouped by minor-unit exponent. Everything not listed under 0, 3 or 4
 # has 2. Transitional codes still accepted by the standard during a changeover (ANG next to
@@ -34,11 +34,10 @@ _ISO_3 = "BHD IQD JOD KWD LYD OMR TND"
 _ISO_4 = "CLF UYW"
 
 # Crypto assets: the precision of the asset's smallest on-chain unit (satoshi, wei, ...).
+# Only native coins: a token issued on several chains is in TOKEN_STANDARDS instead.
 _CRYPTO = {
     "BTC": 8,
     "ETH": 18,
-    "USDT": 6,
-    "USDC": 6,
     "SOL": 9,
     "TRX": 6,
     "LTC": 8,
@@ -60,6 +59,18 @@ def _build(groups: Iterable[tuple[str, int]], extra: dict[str, int]) -> dict[str
     return table
 
 
+TOKEN_STANDARDS: MappingProxyType[str, MappingProxyType[str, int]] = MappingProxyType(
+    {
+        "USDT": MappingProxyType({"ERC20": 6, "TRC20": 6, "BEP20": 18, "SPL": 6}),
+        "USDC": MappingProxyType({"ERC20": 6, "TRC20": 6, "BEP20": 18, "SPL": 6}),
+    }
+)
+"""Tokens the gateway takes on several chains, with their decimal places per token standard.
+
+The provider requires the standard for them, but its field name is undocumented, and the
+places differ (BEP20 USDT has 18, the others 6): a bare ``USDT`` amount cannot be read
+exactly, so these codes are refused with ``TokenStandardRequired`` rather than guessed."""
+
 _TABLE = _build(((_ISO_0, 0), (_ISO_2, 2), (_ISO_3, 3), (_ISO_4, 4)), _CRYPTO)
 
 EXPONENTS: MappingProxyType[str, int] = MappingProxyType(_TABLE)
@@ -75,4 +86,12 @@ def exponent(currency: str) -> int:
     try:
         return _TABLE[currency]
     except (KeyError, TypeError):  # TypeError: an unhashable non-str was passed
-        raise UnknownCurrency(currency) from None
+        raise refuse_unknown(currency) from None
+
+
+def refuse_unknown(currency: object) -> UnknownCurrency:
+    """The error for a code with no exponent: ``TokenStandardRequired`` for a multi-chain
+    token (it names the standards and their places), ``UnknownCurrency`` otherwise."""
+    if isinstance(currency, str) and currency in TOKEN_STANDARDS:
+        return TokenStandardRequired(currency, dict(TOKEN_STANDARDS[currency]))
+    return UnknownCurrency(currency)

@@ -4,6 +4,7 @@
     ├── MoneyError (also ValueError)
     │   ├── InvalidAmount          a string or number that is not an exact, non-negative amount
     │   ├── UnknownCurrency        a code with no known exponent
+    │   │   └── TokenStandardRequired  a token whose precision depends on its chain (USDT)
     │   └── CurrencyMismatch       arithmetic or a comparison across two currencies
     ├── LifecycleSpecError         the life-cycle spec is malformed or its graph is unsound
     ├── InvalidOrder (also ValueError)  an order that cannot be placed as given
@@ -31,6 +32,7 @@ __all__ = [
     "MoneyError",
     "OperationPending",
     "OrderstateError",
+    "TokenStandardRequired",
     "TransitionNotAllowed",
     "UnknownCurrency",
 ]
@@ -60,6 +62,21 @@ class UnknownCurrency(MoneyError):
     def __init__(self, currency: object) -> None:
         self.currency = currency
         super().__init__(f"unknown currency {currency!r}")
+
+
+class TokenStandardRequired(UnknownCurrency):
+    """A token issued on several chains (USDT, USDC) whose precision depends on the token
+    standard (ERC20, TRC20, BEP20, SPL): a bare code does not say how many places it has."""
+
+    def __init__(self, currency: str, places: dict[str, int]) -> None:
+        self.places = places
+        standards = ", ".join(f"{standard} {n}" for standard, n in places.items())
+        super().__init__(currency)
+        self.args = (
+            f"{currency} needs its token standard, and its decimal places depend on it "
+            f"({standards}); the gateway's field for the standard is undocumented, so amounts "
+            f"in {currency} are refused",
+        )
 
 
 class CurrencyMismatch(MoneyError):

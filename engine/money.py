@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .currencies import EXPONENTS
-from .errors import CurrencyMismatch, InvalidAmount, UnknownCurrency
+from .currencies import EXPONENTS, refuse_unknown
+from .errors import CurrencyMismatch, InvalidAmount
 
 __all__ = ["MAX_AMOUNT_LENGTH", "Money"]
 
@@ -62,7 +62,7 @@ class Money:
         """Refuse bools, non-ints, negatives and unknown codes at the only way in."""
         currency = self.currency
         if type(currency) is not str or currency not in _EXPONENT:
-            raise UnknownCurrency(currency)
+            raise refuse_unknown(currency)
         minor = self.minor
         if type(minor) is not int:
             kind = type(minor).__name__
@@ -74,7 +74,7 @@ class Money:
     def parse(cls, amount: object, currency: str) -> Money:
         """Parse a provider's decimal string exactly; surplus trailing zeros are fine."""
         if type(currency) is not str or currency not in _EXPONENT:
-            raise UnknownCurrency(currency)
+            raise refuse_unknown(currency)
         if not isinstance(amount, str):
             kind = type(amount).__name__
             raise InvalidAmount(amount, currency, f"amount must be a decimal string, not {kind}")

@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from orderstate.engine import Money, OrderstateError
-from orderstate.engine.currencies import EXPONENTS
+from orderstate.engine.currencies import EXPONENTS, TOKEN_STANDARDS, refuse_unknown
 
 __all__ = ["DEADLINE_EXAMPLE", "InputError", "currency", "deadline", "positive_amount"]
 
@@ -43,6 +43,8 @@ def currency(code: str) -> str:
         return code
     if code.upper() in EXPONENTS:
         return code.upper()
+    if code.upper() in TOKEN_STANDARDS:  # a token whose places depend on its chain
+        raise InputError(str(refuse_unknown(code.upper())))
     raise InputError(f"unknown currency {code!r}: give an ISO 4217 code such as PHP or USD")
 
 

@@ -17,7 +17,7 @@ from orderstate.adapters.vertex import VertexClient, VertexConfig, VertexProvide
 from orderstate.adapters.vertex.payloads import parse_order
 from orderstate.adapters.vertex.retry import RetryPolicy
 from orderstate.adapters.vertex.simulator import API_PREFIX, Fault, SimulatedGateway
-from orderstate.engine import Money, State
+from orderstate.engine import Money, State, TokenStandardRequired
 from orderstate.testing.plugin import SHOP_ID, SHOP_SECRET, SHOP_TOKEN, SIMULATOR_START
 from orderstate.testing.stateful import InProcessTransport
 from tests.unit.vertex.helpers import SECRET, order_json, signed
@@ -187,3 +187,12 @@ def test_a_reject_is_recorded_as_a_request_before_the_provider_is_asked() -> Non
 
     assert asked.pending == "reject"
     assert type(service.history(115, "test04")[-1]).__name__ == "RejectRequested"
+
+
+def test_an_order_in_usdt_is_refused_naming_the_token_standard_and_nothing_is_stored() -> None:
+    service = build_service(shops={115: Shop((SECRET,))})
+
+    with pytest.raises(TokenStandardRequired, match="BEP20 18"):
+        service.place(shop_id=115, order_number="U-1", amount=Money.parse("10.00", "USDT"))
+
+    assert service.list_orders() == []

@@ -37,6 +37,7 @@ FACES: dict[str, list[str]] = {
         "Request",
         "SPINE",
         "State",
+        "TokenStandardRequired",
         "Transition",
         "TransitionNotAllowed",
         "UnknownCurrency",

@@ -39,7 +39,6 @@ minors = st.integers(min_value=0, max_value=10**40)
         ("UYW", 4),
         ("BTC", 8),
         ("ETH", 18),
-        ("USDT", 6),
         ("SOL", 9),
         ("TRX", 6),
         ("LTC", 8),
