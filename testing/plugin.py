@@ -8,7 +8,10 @@ fixtures, when a test asks for one.
 Fixtures (all function-scoped):
 
 - ``vertex_simulator``: a ``SimulatedGateway`` with shop 115 (token ``sim-token-115``, secret
-  ``sim-secret-115``), seed 0 and a fixed start time, so every run tells the same story.
+  ``sim-secret-115``), seed 0 and a fixed start time, so every run tells the same story. Its
+  other knobs are the simulator's defaults, which follow the seed (a day of clearing, callbacks
+  on status changes only); a test takes a shortcut by setting it
+  (``vertex_simulator.clearing_delay = timedelta(0)``).
 - ``order_service``: an ``OrderService`` for shop 115 with no provider, on the in-memory store;
   ``@pytest.mark.parametrize("order_service", ["memory", "sqlite"], indirect=True)`` runs a
   test on both (SQLite in ``tmp_path``). Closed at teardown.

@@ -67,6 +67,7 @@ from orderstate.adapters.vertex import (
 from orderstate.adapters.vertex.simulator import (
     API_PREFIX,
     DEFAULT_SHOP,
+    SEED_CLEARING_DELAY,
     RunningSimulator,
     SentCallback,
     SimulatedGateway,
@@ -195,14 +196,17 @@ class InProcessTransport(httpx.BaseTransport):
 class ShopIntegrationMachine(RuleBasedStateMachine):
     """Your shop's side effects against the service, the simulator and a hostile transport.
 
-    Class attributes tune the world: ``currency``, ``clearing_delay`` (0: a paid order completes
-    at once, the newer docs; a day: ``clearing`` first), ``time_limit`` (each order's payment
+    Class attributes tune the world: ``currency``, ``clearing_delay`` (a day by default, the
+    seed's clearing: ``clearing`` first; 0, the newer docs' shortcut, completes a paid order at
+    once), ``notify_payment_changes`` (off, as the provider calls back on status changes only;
+    on, a shortcut: a callback when a hold is authorized), ``time_limit`` (each order's payment
     deadline), ``start`` (the simulator's clock), ``max_orders`` (orders per run) and
     ``loopback`` (True: talk to the simulator over a real loopback socket, slower).
     """
 
     currency: ClassVar[str] = "EUR"
-    clearing_delay: ClassVar[timedelta] = timedelta(0)
+    clearing_delay: ClassVar[timedelta] = SEED_CLEARING_DELAY
+    notify_payment_changes: ClassVar[bool] = False
     time_limit: ClassVar[timedelta] = timedelta(hours=48)
     start: ClassVar[datetime] = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
     max_orders: ClassVar[int] = 3
@@ -223,7 +227,7 @@ class ShopIntegrationMachine(RuleBasedStateMachine):
             seed=0,
             start=self.start,
             clearing_delay=self.clearing_delay,
-            notify_payment_changes=True,
+            notify_payment_changes=self.notify_payment_changes,
         )
         self._site: RunningSimulator | None = None
         self._transport: InProcessTransport | None = None

@@ -240,6 +240,8 @@ def _merchant_actions(
         number, outcome = checkout.number, checkout.outcome
         if outcome.startswith("two_stage"):
             _up_to_date(service, number, State.AUTHORIZED)
+        elif outcome.startswith("review"):  # decided on the order as the log knows it
+            _up_to_date(service, number, State.REVIEW)
         operation = MERCHANT_OPERATIONS.get(outcome)
         if operation is not None:
             service.request(operation, SHOP, number)

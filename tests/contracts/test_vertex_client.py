@@ -15,7 +15,7 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -149,7 +149,7 @@ def config(token: str, base_url: str) -> VertexConfig:
 @pytest.fixture(params=["simulator", "mock"])
 def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
     if request.param == "simulator":
-        sim = SimulatedGateway(start=START)
+        sim = SimulatedGateway(start=START, clearing_delay=timedelta(0))
         with serve(sim) as running:
             base = running.base_url + API_PREFIX
             yield Backend(

@@ -12,7 +12,7 @@ an order seeded in a known state (or a fresh one), a real amount. The answers th
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib.resources import files
 from typing import Any
 
@@ -47,7 +47,12 @@ AMOUNTS = ("56.99", "10", "0.01", "100.50")
 
 def seeded_simulator() -> SimulatedGateway:
     """A simulator holding an order in each status the details answer should be checked in."""
-    sim = SimulatedGateway(start=START, immediate_operations=True, review_orders={"seed-review"})
+    sim = SimulatedGateway(
+        start=START,
+        immediate_operations=True,
+        review_orders={"seed-review"},
+        clearing_delay=timedelta(0),
+    )
     for number in SEEDED:
         two_stage = number == "seed-two-stage"
         sim.create_order(

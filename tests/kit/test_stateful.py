@@ -25,12 +25,18 @@ from orderstate.testing.stateful import (
 QUICK = settings(DEFAULT_SETTINGS, max_examples=30, derandomize=True, database=None)
 
 
+class AtOnce(ShopIntegrationMachine):
+    """The newer docs' shortcut, opted into: a paid order completes without clearing."""
+
+    clearing_delay = timedelta(0)
+
+
 class ShipsOnEveryUpdate(ShopIntegrationMachine):
     def on_update(self, update: OrderUpdate) -> None:
         self.ship(update.view.order_number)
 
 
-class ShipsWhenRefunded(ShopIntegrationMachine):
+class ShipsWhenRefunded(AtOnce):
     def on_update(self, update: OrderUpdate) -> None:
         if update.view.state == "refunded":
             self.ship(update.view.order_number)
@@ -44,7 +50,7 @@ class ShipsOncePerCapture(ShopIntegrationMachine):
 
 @pytest.fixture
 def machine() -> Iterator[ShopIntegrationMachine]:
-    state = ShopIntegrationMachine()
+    state = AtOnce()
     yield state
     state.teardown()
 
@@ -60,6 +66,24 @@ def check_all(state: ShopIntegrationMachine) -> None:
         "orders_agree_with_the_provider_after_reconciliation",
     ):
         getattr(state, name)()
+
+
+def test_the_kit_defaults_follow_the_seed_and_shortcuts_are_opted_into() -> None:
+    state = ShopIntegrationMachine()
+    try:
+        order = state.place(amount=1000, flow="single_stage", customer="pays")
+        paid = state.sim.order(order)
+
+        assert (state.sim.clearing_delay, state.sim.notify_payment_changes) == (
+            timedelta(days=1),
+            False,
+        )
+        assert paid.status.value == "in_progress"  # paid, clearing for a day
+        assert "completed" not in [sent.status.value for sent in state.sim.outbox]
+        state.advance_clock(hours=24)
+        assert state.sim.order(order).status.value == "completed"
+    finally:
+        state.teardown()
 
 
 def test_a_shop_with_no_side_effects_passes_every_invariant() -> None:
@@ -182,7 +206,7 @@ def test_machine_for_wraps_a_handler_function_in_a_named_machine() -> None:
 
 
 def test_the_loopback_machine_reaches_the_simulator_over_a_real_socket() -> None:
-    class OverLoopback(ShopIntegrationMachine):
+    class OverLoopback(AtOnce):
         loopback = True
 
     state = OverLoopback()

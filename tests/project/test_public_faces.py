@@ -173,6 +173,7 @@ FACES: dict[str, list[str]] = {
         "NewOrder",
         "Outbox",
         "RunningSimulator",
+        "SEED_CLEARING_DELAY",
         "SentCallback",
         "SimClock",
         "SimOrder",

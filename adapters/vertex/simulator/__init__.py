@@ -25,7 +25,13 @@ from __future__ import annotations
 
 from .app import API_PREFIX, build_app
 from .faults import ENDPOINTS, Fault, FaultPlan
-from .gateway import DEFAULT_PAYMENT_METHODS, DEFAULT_SHOP, SimClock, SimulatedGateway
+from .gateway import (
+    DEFAULT_PAYMENT_METHODS,
+    DEFAULT_SHOP,
+    SEED_CLEARING_DELAY,
+    SimClock,
+    SimulatedGateway,
+)
 from .outbox import CallbackChaos, DeliveryAttempt, Outbox, SentCallback
 from .server import RunningSimulator, serve
 from .state import NewOrder, SimOrder, SimPayment, SimShop
@@ -35,6 +41,7 @@ __all__ = [
     "DEFAULT_PAYMENT_METHODS",
     "DEFAULT_SHOP",
     "ENDPOINTS",
+    "SEED_CLEARING_DELAY",
     "CallbackChaos",
     "DeliveryAttempt",
     "Fault",

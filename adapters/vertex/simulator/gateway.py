@@ -62,6 +62,11 @@ DEFAULT_PAYMENT_METHODS = (
 )
 
 
+SEED_CLEARING_DELAY = timedelta(days=1)
+"""The simulator's default clearing: the seed says a paid order completes after 1-3 days of
+clearing; a day is the shortest of them (``advance(timedelta(days=3))`` clears any)."""
+
+
 class SimulatedGateway(MerchantOperations):
     """An in-memory Vertex Gateway; every knob is keyword-only and every draw is seeded.
 
@@ -71,9 +76,11 @@ class SimulatedGateway(MerchantOperations):
     - ``seed``: seeds session ids, callback chaos and drawn faults.
     - ``start``: the clock's start (timezone-aware; default: now, to the second).
     - ``public_base_url``: where ``paymentLink`` points (``serve`` sets it).
-    - ``clearing_delay``: 0 completes a paid order at once (newer docs); more keeps it
-      ``in_progress`` with a completed payment until ``advance`` passes it (the seed's 1-3
-      days). It applies to captured two-stage payments too.
+    - ``clearing_delay``: how long a paid order stays ``in_progress`` with a completed
+      payment before it is ``completed`` (``advance`` passes it); default
+      ``SEED_CLEARING_DELAY``, a day, the shortest of the seed's 1-3 days. 0 is the newer
+      docs' shortcut (completed at once): a test opts into it. It applies to captured
+      two-stage payments too.
     - ``expiry_status``: what an unpaid order becomes at its ``timeLimit``: ``cancelled``
       (newer docs) or ``failed`` (older). ``default_time_limit`` gives orders sent without
       one a deadline (default: none, they never expire).
@@ -99,7 +106,7 @@ class SimulatedGateway(MerchantOperations):
         seed: int = 0,
         start: datetime | None = None,
         public_base_url: str = "http://vertex-simulator.test",
-        clearing_delay: timedelta = timedelta(0),
+        clearing_delay: timedelta = SEED_CLEARING_DELAY,
         expiry_status: OrderStatus = OrderStatus.CANCELLED,
         default_time_limit: timedelta | None = None,
         review_timeout: timedelta = timedelta(hours=24),

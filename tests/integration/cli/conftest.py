@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -12,8 +13,11 @@ from orderstate.adapters.vertex.simulator import API_PREFIX, SimulatedGateway, s
 
 @pytest.fixture
 def sim() -> Iterator[tuple[SimulatedGateway, str]]:
-    """The simulator (callbacks posted nowhere; operations applied at once) and its API URL."""
+    """The simulator (callbacks posted nowhere; operations applied and payments cleared at
+    once: shortcuts these tests opt into) and its API URL."""
     sender = httpx.Client(timeout=5.0)
-    gateway = SimulatedGateway(sender=sender, immediate_operations=True)
+    gateway = SimulatedGateway(
+        sender=sender, immediate_operations=True, clearing_delay=timedelta(0)
+    )
     with sender, serve(gateway) as site:
         yield gateway, site.base_url + API_PREFIX

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -26,7 +27,7 @@ def db(request: pytest.FixtureRequest) -> str:
 def provider() -> Iterator[list[str]]:
     """The simulator on loopback, posting its callbacks nowhere: the CLI's provider options."""
     sender = httpx.Client(timeout=5.0)
-    sim = SimulatedGateway(sender=sender)
+    sim = SimulatedGateway(sender=sender, clearing_delay=timedelta(0))
     with sender, serve(sim) as site:
         yield [
             "--vertex-url",

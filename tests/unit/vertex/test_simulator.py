@@ -37,7 +37,10 @@ BASE = "http://sim.test"
 
 
 def make_sim(**knobs: Any) -> SimulatedGateway:
+    """A simulator for these tests: paid orders complete at once unless a test names a
+    ``clearing_delay`` (the simulator's own default is the seed's day of clearing)."""
     knobs.setdefault("start", START)
+    knobs.setdefault("clearing_delay", timedelta(0))
     return SimulatedGateway(**knobs)
 
 

@@ -32,7 +32,7 @@ def wait_until(condition: Callable[[], bool], *, within: float = 5.0) -> None:
 
 
 def test_a_step_applies_only_operations_older_than_the_delay() -> None:
-    sim = SimulatedGateway()
+    sim = SimulatedGateway(clearing_delay=timedelta(0))
     paid_order(sim)
     sim.refund("order-1", Money.parse("5.00", "PHP"))
 
@@ -46,7 +46,7 @@ def test_a_step_applies_only_operations_older_than_the_delay() -> None:
 
 
 def test_advancing_timers_leaves_queued_operations_alone() -> None:
-    sim = SimulatedGateway()
+    sim = SimulatedGateway(clearing_delay=timedelta(0))
     paid_order(sim)
     sim.refund("order-1", Money.parse("5.00", "PHP"))
 
@@ -77,7 +77,7 @@ def test_the_thread_completes_a_refund_and_delivers_its_callback() -> None:
 
     sender = httpx.Client(transport=httpx.MockTransport(shop_site))
     shop = SimShop(115, ("sim-token-115",), "secret", callback_url="http://shop.test/cb")
-    sim = SimulatedGateway(shops=(shop,), sender=sender)
+    sim = SimulatedGateway(shops=(shop,), sender=sender, clearing_delay=timedelta(0))
     paid_order(sim)
     sim.deliver()
     before = len(received)
@@ -94,7 +94,7 @@ def test_the_thread_completes_a_refund_and_delivers_its_callback() -> None:
 @pytest.mark.parametrize("delay", [-1.0])
 def test_a_negative_delay_is_refused(delay: float) -> None:
     with pytest.raises(ValueError, match="operation_delay"):
-        RealTime(SimulatedGateway(), operation_delay=delay)
+        RealTime(SimulatedGateway(clearing_delay=timedelta(0)), operation_delay=delay)
 
 
 @pytest.mark.parametrize(
@@ -102,7 +102,7 @@ def test_a_negative_delay_is_refused(delay: float) -> None:
     [({}, "completed"), ({"action": "pay"}, "completed"), ({"action": "decline"}, "failed")],
 )
 def test_a_post_to_the_payment_link_acts_like_the_page(form: dict[str, str], status: str) -> None:
-    sim = SimulatedGateway()
+    sim = SimulatedGateway(clearing_delay=timedelta(0))
     link = sim.create_order(NewOrder(115, "order-1", Money.parse("20.00", "PHP"))).payment_link
     path = (link or "").removeprefix(sim.public_base_url)
 
@@ -114,6 +114,11 @@ def test_a_post_to_the_payment_link_acts_like_the_page(form: dict[str, str], sta
 
 
 def test_a_post_to_an_unknown_payment_link_is_a_404() -> None:
-    response = call(SimulatedGateway(), "POST", "/payment?session-id=nope", token=None)
+    response = call(
+        SimulatedGateway(clearing_delay=timedelta(0)),
+        "POST",
+        "/payment?session-id=nope",
+        token=None,
+    )
 
     assert response.status_code == 404
