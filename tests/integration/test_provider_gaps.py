@@ -196,3 +196,22 @@ def test_an_order_in_usdt_is_refused_naming_the_token_standard_and_nothing_is_st
         service.place(shop_id=115, order_number="U-1", amount=Money.parse("10.00", "USDT"))
 
     assert service.list_orders() == []
+
+
+def test_the_documented_callback_without_payments_is_read_not_refused() -> None:
+    service = build_service(shops={115: Shop((SECRET,))})
+    service.place(shop_id=115, order_number="7_1706275173", amount=Money.parse("10.00", "BRL"))
+    documented = {  # the provider's only callback example: older spelling, no payments[]
+        "id": 77,
+        "number": "7_1706275173",
+        "status": "completed",
+        "cost": {"amount": "10.000000000", "currency": "BRL"},
+        "timeLimit": {"date": "2024-01-27 07:45:51.000000", "timezone": "UTC"},
+    }
+    body = json.dumps(documented).encode()
+
+    result = service.handle_callback(115, body, list(signed(body).items()))
+
+    assert result.outcome is Outcome.APPLIED
+    view = service.view(115, "7_1706275173")
+    assert (view.state, view.captured) == (State.COMPLETED, Money.parse("10.00", "BRL"))

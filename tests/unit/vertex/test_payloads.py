@@ -358,7 +358,6 @@ REQUIRED_PATHS = [
     ("cost",),
     ("cost", "amount"),
     ("cost", "currency"),
-    ("payments",),
     ("payments", 0, "paymentStatus"),
     ("payments", 0, "paymentStatus", "status"),
     ("payments", 0, "cost"),
@@ -376,6 +375,13 @@ def container(data: Any, path: tuple[str | int, ...]) -> Any:
     for key in path[:-1]:
         data = data[key]
     return data
+
+
+@pytest.mark.parametrize("absent", [MISSING, None], ids=["missing", "null"])
+def test_reads_an_order_without_payments_as_no_payment_yet(absent: object) -> None:
+    snapshot = parse_order(order_json(payments=absent))
+
+    assert snapshot.payments == ()
 
 
 @pytest.mark.parametrize("path", REQUIRED_PATHS, ids=dotted)
