@@ -32,7 +32,6 @@ from rich.progress import (
 
 from orderstate.adapters.bootstrap import Settings, parse_order_ref, parse_shops, service_for
 from orderstate.adapters.port import (
-    Customer,
     Operation,
     Outcome,
     ProviderCallFailed,
@@ -247,6 +246,12 @@ def place(
     ],
     two_stage: Annotated[bool, typer.Option(help="autoCapture=false")] = False,
     email: Annotated[str | None, typer.Option(help="Customer email (provider confirms)")] = None,
+    first_name: Annotated[
+        str | None, typer.Option(help="Customer first name (the provider needs it with --email)")
+    ] = None,
+    last_name: Annotated[
+        str | None, typer.Option(help="Customer last name (the provider needs it with --email)")
+    ] = None,
     time_limit: Annotated[
         str | None,
         typer.Option(
@@ -262,7 +267,7 @@ def place(
     shop_id, number = _guard(lambda: parse_order_ref(order))
     money = _guard(lambda: inputs.money(amount, currency), about=order)
     deadline = _guard(lambda: inputs.deadline(time_limit)) if time_limit else None
-    customer = Customer(first_name="-", last_name="-", email=email) if email else None
+    customer = _guard(lambda: inputs.customer(first_name, last_name, email), about=order)
     with _opened(with_provider=True) as service:
         try:
             view = service.place(

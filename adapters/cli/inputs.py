@@ -11,10 +11,18 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
+from orderstate.adapters.port import Customer
 from orderstate.engine import Money, OrderstateError
 from orderstate.engine.currencies import EXPONENTS, TOKEN_STANDARDS, refuse_unknown
 
-__all__ = ["DEADLINE_EXAMPLE", "InputError", "currency", "deadline", "positive_amount"]
+__all__ = [
+    "DEADLINE_EXAMPLE",
+    "InputError",
+    "currency",
+    "customer",
+    "deadline",
+    "positive_amount",
+]
 
 DEADLINE_EXAMPLE = "2026-12-01T18:00:00+08:00"
 """A deadline as ``--time-limit`` reads it: ISO-8601 with a zone (``Z`` for UTC works too)."""
@@ -64,3 +72,16 @@ def deadline(text: str) -> datetime:
     if moment.utcoffset() is None:
         raise InputError(f"--time-limit {text!r} has no zone: {hint}")
     return moment
+
+
+def customer(first_name: str | None, last_name: str | None, email: str | None) -> Customer | None:
+    """The customer given on the command line, or None; never invented: the provider needs a
+    first and a last name with any customer, so an email alone is refused, saying so."""
+    if first_name is None and last_name is None and email is None:
+        return None
+    if not (first_name and first_name.strip()) or not (last_name and last_name.strip()):
+        raise InputError(
+            "a customer needs --first-name and --last-name (the provider requires both with "
+            "a customer, and with --email it emails the confirmation to that person)"
+        )
+    return Customer(first_name=first_name.strip(), last_name=last_name.strip(), email=email)
