@@ -1,5 +1,6 @@
 """The order service: placing, callbacks through a durable inbox, merchant requests, the
-periodic jobs, the replay audit and the read model, on one event store.
+periodic jobs, the replay audit, and the followers of its log (the persisted read model, the
+outbox's confirmation emails, the shop's own side effects), on one event store.
 
 It reaches providers only through the port (``orderstate.adapters.port``); build one with the
 composition root (``orderstate.adapters.bootstrap.build_service``), which registers them.
@@ -8,18 +9,25 @@ composition root (``orderstate.adapters.bootstrap.build_service``), which regist
 from orderstate.adapters.port import Customer, Operation, Outcome, Shop
 
 from .application import OrderService
+from .followers import Backoff, Follower, FollowerStatus
 from .inbox import InboxItem
 from .jobs import ExpiryStatus, Polled
+from .outbox import ConfirmationEmail, Mailer, RecordingMailer
 from .providers import Providers, UnknownProvider
 from .readmodel import StateTotal
 from .views import CallbackResult, Listener, OrderUpdate, OrderView, ReplayReport, UnknownOrder
 
 __all__ = [
+    "Backoff",
     "CallbackResult",
+    "ConfirmationEmail",
     "Customer",
     "ExpiryStatus",
+    "Follower",
+    "FollowerStatus",
     "InboxItem",
     "Listener",
+    "Mailer",
     "Operation",
     "OrderService",
     "OrderUpdate",
@@ -27,6 +35,7 @@ __all__ = [
     "Outcome",
     "Polled",
     "Providers",
+    "RecordingMailer",
     "ReplayReport",
     "Shop",
     "StateTotal",

@@ -23,8 +23,9 @@ from eventsourcing.persistence import IntegrityError
 from orderstate.adapters.port import CallbackRefused, Fact, FactRejected, Outcome, Provider
 from orderstate.engine import order_id
 
-from .inbox import CONFLICT, InboxItem
+from .inbox import CONFLICT, RECEIVED, InboxItem
 from .orders import SAVE_ATTEMPTS, Orders
+from .outbox import outbox_entries
 from .providers import Providers
 from .readmodel import OrderProjection
 from .views import CallbackResult
@@ -32,6 +33,9 @@ from .views import CallbackResult
 __all__ = ["Callbacks"]
 
 log = logging.getLogger(__name__)
+
+WAITING = (RECEIVED, Outcome.DEFERRED.value)
+"""The inbox statuses ``process_inbox`` picks up."""
 
 Fetch = Callable[[], InboxItem]
 """Gives the callback's inbox item, fresh for every attempt."""
@@ -90,9 +94,7 @@ class Callbacks:
         ``order_id``, only the callbacks deferred for that order."""
         self.projection.catch_up()
         results = []
-        for known in list(self.projection.unfinished_inbox()):
-            if order_id is not None and known.order_id != order_id:
-                continue
+        for known in self.projection.store.inbox(WAITING, order_id=order_id):
             item = self._load_item(known.id)
             if item.finished:
                 continue
@@ -104,7 +106,8 @@ class Callbacks:
     def rejected(self) -> list[InboxItem]:
         """Callbacks that were kept but not applied, with their reasons."""
         self.projection.catch_up()
-        return [item for item in self.projection.inbox.values() if item.status == Outcome.REJECTED]
+        rows = self.projection.store.inbox((Outcome.REJECTED.value,))
+        return [self._load_item(row.id) for row in rows]
 
     # -- the steps ----------------------------------------------------------------------------
 
@@ -156,9 +159,12 @@ class Callbacks:
                 self.orders.save(order, item)
             except IntegrityError:
                 continue  # the order moved under us: load it again and re-apply
-            self.orders.tell(order, update.events, "callback")
             return CallbackResult(
-                update.outcome, item.id, update.events, order_number=fact.order_number
+                update.outcome,
+                item.id,
+                update.events,
+                order_number=fact.order_number,
+                outbox=outbox_entries(update.events),
             )
         raise RuntimeError(f"callback {item.id}: gave up after {SAVE_ATTEMPTS} conflicts")
 

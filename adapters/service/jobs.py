@@ -71,8 +71,8 @@ class Jobs:
         self.projection.catch_up()
         cutoff = self.clock() - older_than
         counts: Counter[str] = Counter()
-        for order in list(self.projection.orders.values()):
-            if not order.is_final and order.modified_on <= cutoff:
+        for row in self.projection.store.orders(unfinished_only=True):
+            if row.modified_on <= cutoff and (order := self.orders.get(row.id)) is not None:
                 counts[self._poll(order)] += 1
         return dict(counts)
 
@@ -92,7 +92,7 @@ class Jobs:
             outcome = provider.bring_up_to_date(order, fact).outcome
 
         try:
-            self.orders.change(_oid(fact), bring_up_to_date, "reconcile")
+            self.orders.change(_oid(fact), bring_up_to_date)
         except FactRejected as error:
             log.warning("poll of %s rejected: %s", fact.order_number, error.reason)
             return Outcome.REJECTED
@@ -103,10 +103,11 @@ class Jobs:
         now = self.clock()
         self.projection.catch_up()
         counts: Counter[str] = Counter()
-        for order in list(self.projection.orders.values()):
-            if order.time_limit is None or order.time_limit >= now:
+        for row in self.projection.store.orders(unfinished_only=True):
+            if row.time_limit is None or row.time_limit >= now:
                 continue
-            if order.state not in EXPIRABLE_STATES:
+            order = self.orders.get(row.id)
+            if order is None or order.state not in EXPIRABLE_STATES:
                 continue
             connected = self.providers.for_shop(order.shop_id).connected
             if (
@@ -116,7 +117,7 @@ class Jobs:
             ):
                 counts["moved on"] += 1
                 continue
-            self.orders.change(order.id, lambda o: self._expire_if_due(o, now), "expire")
+            self.orders.change(order.id, lambda o: self._expire_if_due(o, now))
             counts["expired"] += 1
         return dict(counts)
 

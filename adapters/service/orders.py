@@ -3,12 +3,11 @@
 Every use case of the service goes through ``Orders``: one load of the order per command, a
 not-found as ``UnknownOrder``, and on eventsourcing's ``IntegrityError`` (another writer saved
 the same order version first) a reload and a second run of the command, a bounded number of
-times. Listeners hear about every saved change.
+times. Nothing else runs here: side effects follow the stored events (``followers``).
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 from uuid import UUID
@@ -18,11 +17,9 @@ from eventsourcing.persistence import IntegrityError
 
 from orderstate.engine import Order, order_id, project_order
 
-from .views import Listener, OrderUpdate, OrderView, UnknownOrder
+from .views import UnknownOrder
 
 __all__ = ["SAVE_ATTEMPTS", "Orders"]
-
-log = logging.getLogger(__name__)
 
 SAVE_ATTEMPTS = 8
 
@@ -32,7 +29,6 @@ class Orders:
 
     def __init__(self, app: Application[UUID]) -> None:
         self._app = app
-        self.listeners: list[Listener] = []
 
     def get(self, oid: UUID) -> Order | None:
         try:
@@ -62,7 +58,6 @@ class Orders:
         self,
         oid: UUID,
         command: Callable[[Order], None],
-        source: str = "command",
         *,
         loaded: Order | None = None,
     ) -> Order:
@@ -77,19 +72,10 @@ class Orders:
             if order is None:
                 raise LookupError(f"no order {oid}")
             command(order)
-            appended = tuple(type(event).__name__ for event in order.pending_events)
             try:
                 self.save(order)
             except IntegrityError:
                 order = None
                 continue
-            if appended:
-                self.tell(order, appended, source)
             return order
         raise RuntimeError(f"order {oid}: gave up after {SAVE_ATTEMPTS} concurrent writes")
-
-    def tell(self, order: Order, events: tuple[str, ...], source: str) -> None:
-        """Tell every listener what was just saved (or, for a callback, seen)."""
-        update = OrderUpdate(OrderView.of(order), events, source)
-        for listener in self.listeners:
-            listener(update)

@@ -1,0 +1,52 @@
+"""One service shared by threads: placing and callbacks from many threads at once.
+
+Before the read model was persisted, ``place`` caught the in-memory projection up from every
+thread at once and most concurrent calls raised ``AssertionError`` after the order was saved.
+"""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from orderstate.adapters.bootstrap import build_service
+from orderstate.adapters.service import Shop
+from orderstate.adapters.vertex.signatures import sign
+from orderstate.engine import Money
+
+THREADS = 8
+ORDERS = 64
+SECRET = "s3cret"
+
+
+def completed(number: str) -> bytes:
+    return json.dumps(
+        {
+            "orderNumber": number,
+            "orderStatus": "completed",
+            "cost": {"amount": "1.00", "currency": "EUR"},
+            "payments": [],
+        }
+    ).encode()
+
+
+@pytest.mark.parametrize("backend", ["memory", "sqlite"])
+def test_threads_share_one_service_for_places_and_callbacks(backend: str, tmp_path: object) -> None:
+    store = "memory" if backend == "memory" else f"{tmp_path}/orders.db"
+    service = build_service(store=store, shops={115: Shop((SECRET,))})
+
+    def place_and_pay(n: int) -> str:
+        number = f"T-{n}"
+        body = completed(number)
+        service.handle_callback(115, body, [("api-notification-sign", sign(body, SECRET))])
+        service.place(shop_id=115, order_number=number, amount=Money.parse("1.00", "EUR"))
+        return number
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        numbers = list(pool.map(place_and_pay, range(ORDERS)))
+
+    assert {service.view(115, n).state for n in numbers} == {"completed"}
+    assert [(t.state, t.count) for t in service.orders_by_state()] == [("completed", ORDERS)]
+    service.close()
