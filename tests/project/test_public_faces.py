@@ -236,7 +236,6 @@ FACES: dict[str, list[str]] = {
         "Step",
         "Tampered",
         "Unsigned",
-        "WarehouseDown",
         "adversarial_deliveries",
         "deliveries",
         "histories",
