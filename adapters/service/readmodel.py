@@ -29,7 +29,7 @@ from orderstate.adapters.port import Outcome
 from orderstate.engine import Money, Order
 
 from .audit import ORDER_TOPICS
-from .inbox import RECEIVED, InboxItem
+from .inbox import MOVED_FROM, RECEIVED, InboxItem
 from .logreader import LogReader
 from .readstore import InboxRow, OrderRow, ReadStore
 
@@ -41,14 +41,19 @@ READ_MODEL = "orderstate.readmodel"
 """The read model's name in the tracking table."""
 
 
-INBOX_TOPICS: tuple[str, ...] = tuple(
-    sorted(
+def _inbox_topics() -> tuple[str, ...]:
+    """Every inbox event's topic, under its module now and where 0.1.0 stored it."""
+    topics = {
         get_topic(value)
         for value in vars(InboxItem).values()
         if isinstance(value, type)
         and issubclass(value, InboxItem.Event | InboxItem.CallbackReceived)
-    )
-)
+    }
+    moved = {MOVED_FROM + topic[topic.index(":") :] for topic in topics}
+    return tuple(sorted(topics | moved))
+
+
+INBOX_TOPICS: tuple[str, ...] = _inbox_topics()
 """Every inbox event's topic (the Order ones are ``audit.ORDER_TOPICS``)."""
 
 
