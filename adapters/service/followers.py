@@ -171,16 +171,19 @@ class Followers:
                 self.store.advance(Tracking(name, position))
 
     def status(self) -> list[FollowerStatus]:
-        """The read model and each follower: position, lag, last failure."""
+        """The read model and each follower: position, lag, last failure; followers this
+        process does not run but the store has a position or a failure for are listed too."""
         head = self.reader.head()
         failures = self.store.failures()
+        positions = self.store.positions()
+        others = sorted((positions.keys() | failures.keys()) - {READ_MODEL, *self._followers})
         statuses = []
-        for name in [READ_MODEL, *self._followers]:
+        for name in [READ_MODEL, *self._followers, *others]:
             failure = failures.get(name)
             statuses.append(
                 FollowerStatus(
                     name,
-                    self.store.position(name),
+                    positions.get(name, 0),
                     head,
                     failure.failures if failure else 0,
                     failure.error if failure else None,

@@ -93,6 +93,9 @@ ORDER_COLUMNS = (
     "time_limit",
     "final",
 )
+MIGRATION = "__migration__"
+"""eventsourcing's own row in the tracking table (its schema version), not a follower."""
+
 INBOX_COLUMNS = ("id", "shop_id", "status", "kind", "reason", "order_id", "received_at")
 
 
@@ -102,6 +105,10 @@ class ReadStore(ABC):
     @abstractmethod
     def position(self, name: str) -> int:
         """The notification id up to which ``name`` has finished (0: nothing yet)."""
+
+    @abstractmethod
+    def positions(self) -> dict[str, int]:
+        """Every recorded position, by name (followers of other processes included)."""
 
     @abstractmethod
     def write(
@@ -267,6 +274,13 @@ class _SQLReadStore(ReadStore):
             )
             row = c.fetchone()
         return int(row["position"]) if row and row["position"] is not None else 0
+
+    def positions(self) -> dict[str, int]:
+        rows = self._select(
+            "SELECT application_name AS name, MAX(notification_id) AS position "
+            f"FROM {self.prefix}{self.tracking_table} GROUP BY application_name"
+        )
+        return {r["name"]: int(r["position"]) for r in rows if r["name"] != MIGRATION}
 
     def write(
         self, tracking: Tracking, orders: Sequence[OrderRow], inbox: Sequence[InboxRow]
@@ -445,6 +459,10 @@ class POPOReadStore(POPOTrackingRecorder, ReadStore):
 
     def position(self, name: str) -> int:
         return self.max_tracking_id(name) or 0
+
+    def positions(self) -> dict[str, int]:
+        with self._database_lock:
+            return {n: p for n, p in self._max_tracking_ids.items() if p is not None}
 
     def write(
         self, tracking: Tracking, orders: Sequence[OrderRow], inbox: Sequence[InboxRow]

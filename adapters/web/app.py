@@ -9,9 +9,12 @@
   answers from the outcome (``STATUS_BY_OUTCOME``). A 2xx therefore always means "kept";
   anything the provider should not retry gets a 2xx too. A provider the service does not
   know is a 404.
-- ``GET /healthz`` answers 200 once the event store has answered a query, 503 if it did not.
+- ``GET /healthz`` answers 200 once the event store has answered a query, 503 if it did not;
+  its JSON lists each follower of the log with its position, lag and last error.
 - On startup the app finishes the callbacks a crash left stored but unapplied
-  (``OrderService.process_inbox``), before it serves any request.
+  (``OrderService.process_inbox``), before it serves any request. With ``run_followers`` it
+  also runs the followers (read model, outbox, the shop's own) in a background thread until
+  shutdown: never inside a callback's request, so a failing follower cannot fail a 2xx.
 
 The service's calls are synchronous (eventsourcing, SQLite or PostgreSQL), so every one runs in
 Starlette's thread pool, keeping the event loop free: a slow commit does not stall other requests.
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 from collections.abc import AsyncIterator, Mapping
 from types import MappingProxyType
 from typing import Final
@@ -63,8 +67,11 @@ STATUS_BY_OUTCOME: Final[Mapping[Outcome, int]] = MappingProxyType(
 """The HTTP status for each callback outcome."""
 
 
-def create_app(service: OrderService, *, close_on_shutdown: bool = False) -> Starlette:
-    """The webhook app for ``service`` (closed when the app shuts down if ``close_on_shutdown``).
+def create_app(
+    service: OrderService, *, close_on_shutdown: bool = False, run_followers: bool = False
+) -> Starlette:
+    """The webhook app for ``service`` (closed when the app shuts down if ``close_on_shutdown``;
+    its followers run in a background thread while it serves if ``run_followers``).
 
     The body is read up to the service's own limit plus one byte: enough for the service to
     judge it too large (and keep that prefix), never more.
@@ -96,19 +103,30 @@ def create_app(service: OrderService, *, close_on_shutdown: bool = False) -> Sta
 
     async def healthz(request: Request) -> JSONResponse:
         try:
-            await run_in_threadpool(service.recorder.max_notification_id)
+            followers = await run_in_threadpool(service.follower_status)
         except PersistenceError as error:
             log.error("health check: the event store did not answer: %s", error)
             return JSONResponse({"status": "unavailable"}, status_code=503)
-        return JSONResponse({"status": "ok"})
+        return JSONResponse(
+            {"status": "ok", "followers": [status.as_json() for status in followers]}
+        )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         repaired = await run_in_threadpool(service.process_inbox)
         log.info("startup: finished %d callback(s) left in the inbox", len(repaired))
+        stop = threading.Event()
+        worker = threading.Thread(
+            target=service.followers.run, args=(stop,), name="orderstate-followers", daemon=True
+        )
+        if run_followers:
+            worker.start()
         try:
             yield
         finally:
+            stop.set()
+            if worker.is_alive():
+                await run_in_threadpool(worker.join, 10)
             if close_on_shutdown:
                 await run_in_threadpool(service.close)
 
@@ -143,4 +161,6 @@ def _answer(result: CallbackResult) -> dict[str, object]:
     }
     if result.reason is not None:
         answer["reason"] = result.reason
+    if result.outbox:
+        answer["outbox"] = list(result.outbox)
     return answer
