@@ -155,6 +155,7 @@ class Callbacks:
                 item.rejected(CONFLICT, error.reason)
                 return self._save_item(item, fact)
             item.applied(update.outcome.value, oid, list(update.events))
+            appended = tuple(type(event).__name__ for event in order.pending_events)
             try:
                 self.orders.save(order, item)
             except IntegrityError:
@@ -164,7 +165,7 @@ class Callbacks:
                 item.id,
                 update.events,
                 order_number=fact.order_number,
-                outbox=outbox_entries(update.events),
+                outbox=outbox_entries(appended),
             )
         raise RuntimeError(f"callback {item.id}: gave up after {SAVE_ATTEMPTS} conflicts")
 
