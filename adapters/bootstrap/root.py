@@ -54,7 +54,7 @@ def build_service(
         expiry_status=expiry_status,
         body_limit=body_limit,
         mailer=mailer,
-        backoff=backoff or Backoff(),
+        backoff=backoff,
     )
 
 

@@ -64,7 +64,7 @@ class OrderService(Application[UUID]):
         expiry_status: ExpiryStatus = "cancelled",
         body_limit: int = DEFAULT_BODY_LIMIT,
         mailer: Mailer | None = None,
-        backoff: Backoff = Backoff(),
+        backoff: Backoff | None = None,
     ) -> None:
         register_moved_topics()
         super().__init__(env=store_env(store))
@@ -74,7 +74,9 @@ class OrderService(Application[UUID]):
         self.orders = Orders(self)
         self.read_store = with_ddl_retry(lambda: read_store_for(self.factory))
         self.projection = OrderProjection(self, self.read_store)
-        self.followers = Followers(self, self.read_store, self.projection, backoff=backoff)
+        self.followers = Followers(
+            self, self.read_store, self.projection, backoff=backoff or Backoff()
+        )
         self.mailer: Mailer = mailer if mailer is not None else RecordingMailer()
         self.followers.add(ConfirmationEmails(self.mailer))
         self.callbacks = Callbacks(

@@ -119,12 +119,12 @@ class Followers:
         store: ReadStore,
         projection: OrderProjection,
         *,
-        backoff: Backoff = Backoff(),
+        backoff: Backoff | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
         self.projection = projection
-        self.backoff = backoff
+        self.backoff = backoff or Backoff()
         self.reader: LogReader[OrderView] = LogReader(app, ORDER_TOPICS, _update)
         self._followers: dict[str, Follower] = {}
         self._retry_at: dict[str, float] = {}

@@ -125,7 +125,9 @@ class OrderProjection:
     def _catch_up_once(self) -> int:
         projected = 0
         for page in self.reader.pages(self.store.position(READ_MODEL)):
-            latest: dict[UUID, OrderRow | InboxRow] = {e.snapshot.id: e.snapshot for e in page.entries}
+            latest: dict[UUID, OrderRow | InboxRow] = {
+                e.snapshot.id: e.snapshot for e in page.entries
+            }
             orders = [r for r in latest.values() if isinstance(r, OrderRow)]
             inbox = [r for r in latest.values() if isinstance(r, InboxRow)]
             self.store.write(Tracking(READ_MODEL, page.end), orders, inbox)

@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import InfrastructureFactory, IntegrityError, Tracking
+from eventsourcing.persistence import InfrastructureFactory, Tracking
 from eventsourcing.popo import POPOFactory, POPOTrackingRecorder
 from eventsourcing.postgres import PostgresFactory, PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteFactory, SQLiteTrackingRecorder
@@ -515,7 +515,8 @@ class POPOReadStore(POPOTrackingRecorder, ReadStore):
             rows = [
                 r
                 for r in self._inbox.values()
-                if (statuses is None or r.status in statuses) and (order_id is None or r.order_id == order_id)
+                if (statuses is None or r.status in statuses)
+                and (order_id is None or r.order_id == order_id)
             ]
         return sorted(rows, key=lambda r: (r.received_at, str(r.id)))
 
@@ -526,11 +527,15 @@ class POPOReadStore(POPOTrackingRecorder, ReadStore):
 
 def read_store_for(factory: InfrastructureFactory[Any]) -> ReadStore:
     """The read store for the application's own store (same file, schema or memory)."""
+    recorder: object
     if isinstance(factory, SQLiteFactory):
-        return factory.tracking_recorder(SQLiteReadStore)
-    if isinstance(factory, PostgresFactory):
-        return factory.tracking_recorder(PostgresReadStore)
-    if isinstance(factory, POPOFactory):
-        return factory.tracking_recorder(POPOReadStore)
-    raise TypeError(f"no read store for {type(factory).__name__}")
-
+        recorder = factory.tracking_recorder(SQLiteReadStore)
+    elif isinstance(factory, PostgresFactory):
+        recorder = factory.tracking_recorder(PostgresReadStore)
+    elif isinstance(factory, POPOFactory):
+        recorder = factory.tracking_recorder(POPOReadStore)
+    else:
+        recorder = None
+    if not isinstance(recorder, ReadStore):
+        raise TypeError(f"no read store for {type(factory).__name__}")
+    return recorder

@@ -9,6 +9,7 @@ from orderstate.adapters.service import (
     Backoff,
     ConfirmationEmail,
     Customer,
+    Mailer,
     OrderService,
     RecordingMailer,
     Shop,
@@ -31,10 +32,8 @@ def paid(number: str) -> tuple[bytes, list[tuple[str, str]]]:
     return body, [("api-notification-sign", sign(body, "s3cret"))]
 
 
-def service_with(mailer: object) -> OrderService:
-    return build_service(
-        shops={115: Shop(("s3cret",))}, mailer=mailer, backoff=Backoff(0.0, 0.0)
-    )  # type: ignore[arg-type]
+def service_with(mailer: Mailer) -> OrderService:
+    return build_service(shops={115: Shop(("s3cret",))}, mailer=mailer, backoff=Backoff(0, 0))
 
 
 def test_a_capture_without_a_customer_email_is_reported_and_delivered_once() -> None:
