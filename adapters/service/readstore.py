@@ -1,13 +1,14 @@
 """Where followers keep what they have done: read-model rows and positions, in the event store.
 
 Each backend's recorder is eventsourcing's own tracking recorder for that store (SQLite,
-PostgreSQL, in-memory POPO), extended with three tables: ``orderstate_orders`` (one row per
-order: shop, number, state, amount, last change), ``orderstate_inbox`` (one row per received
-callback: status, kind, reason, order) and ``orderstate_followers`` (each follower's last
-failure). ``write`` saves rows and the read model's tracking record in ONE transaction, so a
-crash can never leave rows without their position or a position without its rows; a tracking
-record that is not ahead of the stored one raises ``IntegrityError`` (another process caught
-up first) and the rows are rolled back with it.
+in-memory POPO, and PostgreSQL in ``readstore_postgres``, imported only when used), extended
+with three tables: ``orderstate_orders`` (one row per order: shop, number, state, amount, last
+change), ``orderstate_inbox`` (one row per received callback: status, kind, reason, order) and
+``orderstate_followers`` (each follower's last failure). ``write`` saves rows and the read
+model's tracking record in ONE transaction, so a crash can never leave rows without their
+position or a position without its rows; a tracking record that is not ahead of the stored one
+raises ``IntegrityError`` (another process caught up first) and the rows are rolled back with
+it.
 
 Positions are eventsourcing tracking records, one per follower name (``application_name``):
 the notification id up to which that follower has finished.
@@ -27,7 +28,6 @@ from uuid import UUID
 
 from eventsourcing.persistence import InfrastructureFactory, Tracking
 from eventsourcing.popo import POPOFactory, POPOTrackingRecorder
-from eventsourcing.postgres import PostgresFactory, PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteFactory, SQLiteTrackingRecorder
 
 __all__ = [
@@ -35,9 +35,10 @@ __all__ = [
     "InboxRow",
     "OrderRow",
     "POPOReadStore",
-    "PostgresReadStore",
     "ReadStore",
+    "SQLReadStore",
     "SQLiteReadStore",
+    "create_statements",
     "read_store_for",
 ]
 
@@ -160,7 +161,7 @@ class ReadStore(ABC):
 # -- SQL (SQLite and PostgreSQL share it; only placeholders and the schema differ) ------------
 
 
-def _create_statements(prefix: str) -> list[str]:
+def create_statements(prefix: str) -> list[str]:
     return [
         f"CREATE TABLE IF NOT EXISTS {prefix}orderstate_orders ("
         "id TEXT PRIMARY KEY, shop_id BIGINT NOT NULL, order_number TEXT NOT NULL, "
@@ -242,8 +243,9 @@ def _inbox_row(r: Any) -> InboxRow:
     )
 
 
-class _SQLReadStore(ReadStore):
-    """The queries, written once; subclasses give the cursor, placeholders and tracking."""
+class SQLReadStore(ReadStore):
+    """The queries, written once (SQLite and PostgreSQL); subclasses give the cursor, the
+    placeholders and the tracking insert."""
 
     prefix = ""
     tracking_table = "tracking"
@@ -413,11 +415,11 @@ def _params(values: Sequence[str]) -> dict[str, Any]:
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
-class SQLiteReadStore(SQLiteTrackingRecorder, _SQLReadStore):
+class SQLiteReadStore(SQLiteTrackingRecorder, SQLReadStore):
     """The read store in the application's SQLite file."""
 
     def construct_create_table_statements(self) -> list[str]:
-        return [*super().construct_create_table_statements(), *_create_statements("")]
+        return [*super().construct_create_table_statements(), *create_statements("")]
 
     def _transaction(self, *, commit: bool) -> AbstractContextManager[Any]:
         return self.datastore.transaction(commit=commit)
@@ -427,24 +429,6 @@ class SQLiteReadStore(SQLiteTrackingRecorder, _SQLReadStore):
 
     def _sql(self, statement: str) -> str:
         return _PLACEHOLDER.sub(r":\1", statement)
-
-
-class PostgresReadStore(PostgresTrackingRecorder, _SQLReadStore):
-    """The read store in the application's PostgreSQL schema."""
-
-    def __init__(self, datastore: Any, *, tracking_table_name: str, **kwargs: Any) -> None:
-        super().__init__(datastore, tracking_table_name=tracking_table_name, **kwargs)
-        self.prefix = f'"{datastore.schema}".'
-        self.tracking_table = f'"{tracking_table_name}"'
-        from psycopg.sql import SQL
-
-        self.sql_create_statements.extend(SQL(s) for s in _create_statements(self.prefix))  # type: ignore[misc]
-
-    def _transaction(self, *, commit: bool) -> AbstractContextManager[Any]:
-        return self.datastore.transaction(commit=commit)
-
-    def _track(self, cursor: Any, tracking: Tracking) -> None:
-        self._insert_tracking(cursor, tracking)
 
 
 class POPOReadStore(POPOTrackingRecorder, ReadStore):
@@ -530,8 +514,10 @@ def read_store_for(factory: InfrastructureFactory[Any]) -> ReadStore:
     recorder: object
     if isinstance(factory, SQLiteFactory):
         recorder = factory.tracking_recorder(SQLiteReadStore)
-    elif isinstance(factory, PostgresFactory):
-        recorder = factory.tracking_recorder(PostgresReadStore)
+    elif type(factory).__module__ == "eventsourcing.postgres":  # psycopg only when used
+        from .readstore_postgres import PostgresReadStore
+
+        recorder = factory.tracking_recorder(PostgresReadStore)  # type: ignore[attr-defined]
     elif isinstance(factory, POPOFactory):
         recorder = factory.tracking_recorder(POPOReadStore)
     else:
