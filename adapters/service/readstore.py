@@ -517,7 +517,7 @@ def read_store_for(factory: InfrastructureFactory[Any]) -> ReadStore:
     elif type(factory).__module__ == "eventsourcing.postgres":  # psycopg only when used
         from .readstore_postgres import PostgresReadStore
 
-        recorder = factory.tracking_recorder(PostgresReadStore)  # type: ignore[attr-defined]
+        recorder = factory.tracking_recorder(PostgresReadStore)
     elif isinstance(factory, POPOFactory):
         recorder = factory.tracking_recorder(POPOReadStore)
     else:

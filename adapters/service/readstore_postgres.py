@@ -24,7 +24,10 @@ class PostgresReadStore(PostgresTrackingRecorder, SQLReadStore):
         super().__init__(datastore, tracking_table_name=tracking_table_name, **kwargs)
         self.prefix = f'"{datastore.schema}".'
         self.tracking_table = f'"{tracking_table_name}"'
-        self.sqlcreate_statements.extend(SQL(s) for s in create_statements(self.prefix))  # type: ignore[misc]
+        self.sql_create_statements.extend(
+            SQL(s).format()
+            for s in create_statements(self.prefix)  # Composed, as eventsourcing's
+        )
 
     def _transaction(self, *, commit: bool) -> AbstractContextManager[Any]:
         return self.datastore.transaction(commit=commit)
