@@ -85,3 +85,22 @@ def test_the_printed_counterexample_runs_as_a_regression_test(
 
 def test_the_fixed_shop_passes_the_same_run() -> None:
     run_state_machine_as_test(FixedShopMachine, settings=DETERMINISTIC)
+
+
+def test_the_fixed_shop_ships_once_after_the_warehouse_failed_once_and_the_worker_crashed() -> None:
+    state = FixedShopMachine()
+    state.place(amount=1000, flow="single_stage", customer="pays")
+    state.reconcile_all()
+    state.warehouse_fails_next()
+
+    state.work()
+    shipped_while_down = dict(state.shipments)
+    state.work()
+    state.worker_crashes()
+    state.work()
+
+    assert state.view("order-1").state == "completed"
+    assert shipped_while_down == {}
+    assert state.shipments == {"order-1": 1}
+    state.goods_ship_at_most_once()
+    state.teardown()
