@@ -37,6 +37,10 @@ __all__ = ["INBOX_TOPICS", "ORDER_TOPICS", "READ_MODEL", "OrderProjection", "Sta
 
 log = logging.getLogger(__name__)
 
+RACES = 100
+"""Catch-up races with other processes to lose in a row before giving up (each loss means
+another process moved the position on, so this is never reached in practice)."""
+
 READ_MODEL = "orderstate.readmodel"
 """The read model's name in the tracking table."""
 
@@ -115,12 +119,12 @@ class OrderProjection:
     def catch_up(self) -> int:
         """Project the notifications written since the stored position; returns how many."""
         with self._lock:
-            projected = 0
-            while True:
+            for _ in range(RACES):
                 try:
-                    return projected + self._catch_up_once()
+                    return self._catch_up_once()
                 except IntegrityError:  # another process recorded a position first
                     log.info("read model: another process caught up first; reading on")
+            raise RuntimeError(f"read model: lost {RACES} catch-up races in a row")
 
     def _catch_up_once(self) -> int:
         projected = 0

@@ -108,3 +108,40 @@ def test_services_sharing_a_store_catch_up_concurrently(
     assert errors == []
     assert [(t.state, t.count) for t in readers[0].orders_by_state()] == [("completed", 8)]
     assert readers[0].projection.position == writer.recorder.max_notification_id()
+
+
+class CaughtUpFirstByAnother:
+    """A read store whose first write comes after another service's catch-up (a lost race)."""
+
+    def __init__(self, store: object, other: object) -> None:
+        self._store = store
+        self._other = other
+        self.lost = 0
+
+    def write(self, *args: object) -> None:
+        if not self.lost:
+            self._other.projection.catch_up()  # type: ignore[attr-defined]
+        try:
+            self._store.write(*args)  # type: ignore[attr-defined]
+        except IntegrityError:
+            self.lost += 1
+            raise
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._store, name)
+
+
+def test_a_process_that_loses_the_catch_up_race_reads_on_from_the_winner(
+    shared_store: str, open_service: Open
+) -> None:
+    writer = open_service(shared_store)
+    fill(writer, 2)
+    loser, winner = open_service(shared_store), open_service(shared_store)
+    racing = CaughtUpFirstByAnother(loser.read_store, winner)
+    loser.projection.store = racing  # type: ignore[assignment]
+
+    loser.projection.catch_up()
+
+    assert racing.lost == 1
+    assert loser.projection.position == winner.projection.position
+    assert [(t.state, t.count) for t in loser.orders_by_state()] == [("completed", 2)]
