@@ -7,6 +7,7 @@ within a bounded time. The webhook app and the simulator both use it.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -61,13 +62,17 @@ def serve_app(
     lifespan: Literal["on", "off", "auto"] = "off",
     startup_timeout: float = 5.0,
     name: str = "asgi",
+    http: type[asyncio.Protocol] | None = None,
 ) -> RunningServer:
-    """Start ``app`` under uvicorn in a thread on ``sock`` (default: a free loopback port)."""
+    """Start ``app`` under uvicorn in a thread on ``sock`` (default: a free loopback port);
+    ``http`` is the HTTP protocol class (default: uvicorn's own)."""
     sock = sock or bind()
     host, port = sock.getsockname()[:2]
     base_url = f"http://{host}:{port}"
     # log_config=None: leave the host application's logging configuration alone.
-    config = uvicorn.Config(app, lifespan=lifespan, log_config=None, access_log=False)
+    config = uvicorn.Config(
+        app, lifespan=lifespan, log_config=None, access_log=False, http=http or "auto"
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name=f"{name}-{port}", daemon=True

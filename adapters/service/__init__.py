@@ -9,13 +9,22 @@ composition root (``orderstate.adapters.bootstrap.build_service``), which regist
 from orderstate.adapters.port import Customer, Operation, Outcome, Shop
 
 from .application import OrderService
+from .callbacks import InboxItemSettled
 from .followers import Backoff, Follower, FollowerStatus
 from .inbox import InboxItem
 from .jobs import ExpiryStatus, Polled
 from .outbox import ConfirmationEmail, Mailer, RecordingMailer
 from .providers import Providers, UnknownProvider
 from .readmodel import StateTotal
-from .views import CallbackResult, Listener, OrderUpdate, OrderView, ReplayReport, UnknownOrder
+from .views import (
+    CallbackResult,
+    Listener,
+    OrderUpdate,
+    OrderView,
+    ReplayReport,
+    UnknownInboxItem,
+    UnknownOrder,
+)
 
 __all__ = [
     "Backoff",
@@ -26,6 +35,7 @@ __all__ = [
     "Follower",
     "FollowerStatus",
     "InboxItem",
+    "InboxItemSettled",
     "Listener",
     "Mailer",
     "Operation",
@@ -39,6 +49,7 @@ __all__ = [
     "ReplayReport",
     "Shop",
     "StateTotal",
+    "UnknownInboxItem",
     "UnknownOrder",
     "UnknownProvider",
 ]

@@ -31,9 +31,10 @@ from orderstate.adapters.port import (
 )
 from orderstate.adapters.store import register_transcodings, store_env, with_ddl_retry
 from orderstate.engine import Money, order_id
+from orderstate.engine.order import Resolution
 
-from . import audit
-from .callbacks import Callbacks
+from . import audit, decisions
+from .callbacks import SETTLED, Callbacks
 from .followers import Backoff, Follower, Followers, FollowerStatus, ListenerFollower
 from .inbox import InboxItem, register_moved_topics
 from .jobs import ExpiryStatus, Jobs
@@ -47,6 +48,8 @@ from .requests import Requests
 from .views import CallbackResult, Listener, OrderView, ReplayReport, UnknownOrder
 
 __all__ = ["OrderService"]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class OrderService(Application[UUID]):
@@ -167,6 +170,16 @@ class OrderService(Application[UUID]):
         """Record a merchant request and send it to the provider (``requests``)."""
         return self.requests.request(operation, shop_id, order_number, amount)
 
+    def resolve(
+        self,
+        shop_id: int,
+        order_number: str,
+        resolution: Resolution,
+        captured: Money | str | None = None,
+    ) -> OrderView:
+        """Record the merchant's resolution of an amount mismatch (``decisions``)."""
+        return decisions.resolve_mismatch(self.orders, shop_id, order_number, resolution, captured)
+
     # -- callbacks ----------------------------------------------------------------------------
 
     def handle_callback(
@@ -187,6 +200,23 @@ class OrderService(Application[UUID]):
     def rejected_callbacks(self) -> list[InboxItem]:
         """Callbacks that were kept but not applied, with their reasons."""
         return self.callbacks.rejected()
+
+    def inbox_items(self, *, status: str | None = None) -> list[InboxItem]:
+        """Kept callbacks, oldest first: by default those not (yet) reflected in an order
+        (rejected, deferred, unfinished); with ``status``, those whose status or rejection
+        kind is ``status`` (``applied``, ``deferred``, ``malformed``, ...)."""
+        self.projection.catch_up()
+        rows = self.read_store.inbox()
+        if status is None:
+            chosen = [row for row in rows if row.status not in SETTLED]
+        else:
+            chosen = [row for row in rows if status in (row.status, row.kind)]
+        items: list[InboxItem] = [self.orders.load(row.id) for row in chosen]
+        return sorted(items, key=lambda item: item.received_at)
+
+    def reprocess_callback(self, item_id: UUID) -> CallbackResult:
+        """Run one kept callback through the pipeline again (``callbacks.reprocess``)."""
+        return self.callbacks.reprocess(item_id)
 
     # -- periodic jobs ------------------------------------------------------------------------
 
@@ -217,6 +247,13 @@ class OrderService(Application[UUID]):
         if not events:
             raise UnknownOrder(shop_id, order_number)
         return events
+
+    def list_orders(self, *, state: str | None = None) -> list[OrderView]:
+        """Every order (or those in ``state``) as of the read model, last changed last."""
+        self.projection.catch_up()
+        rows = [row for row in self.read_store.orders() if state in (None, row.state)]
+        views = [OrderView.of(order) for row in rows if (order := self.orders.get(row.id))]
+        return sorted(views, key=lambda v: (v.changed_at or _EPOCH, v.shop_id, v.order_number))
 
     def orders_by_state(self, *, rebuild: bool = False) -> list[StateTotal]:
         """The read model: orders by state, amounts per currency (caught up with what is new;

@@ -18,24 +18,40 @@ from datetime import datetime
 from functools import partial
 from uuid import UUID, uuid4
 
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from orderstate.adapters.port import CallbackRefused, Fact, FactRejected, Outcome, Provider
-from orderstate.engine import order_id
+from orderstate.engine import OrderstateError, order_id
 
+from .headers import combined_fields
 from .inbox import CONFLICT, RECEIVED, InboxItem
 from .orders import SAVE_ATTEMPTS, Orders
 from .outbox import outbox_entries
 from .providers import Providers
 from .readmodel import OrderProjection
-from .views import CallbackResult
+from .views import CallbackResult, UnknownInboxItem
 
-__all__ = ["Callbacks"]
+__all__ = ["SETTLED", "Callbacks", "InboxItemSettled"]
 
 log = logging.getLogger(__name__)
 
 WAITING = (RECEIVED, Outcome.DEFERRED.value)
 """The inbox statuses ``process_inbox`` picks up."""
+
+SETTLED = frozenset({Outcome.APPLIED, Outcome.DUPLICATE, Outcome.STALE})
+"""Inbox statuses of callbacks already reflected in their order: nothing to process again."""
+
+
+class InboxItemSettled(OrderstateError, ValueError):
+    """The inbox item's callback is already reflected in its order; processing it again would
+    change nothing."""
+
+    def __init__(self, item_id: UUID, status: str) -> None:
+        super().__init__(f"inbox item {item_id} was already {status}: nothing to process again")
+        self.item_id = item_id
+        self.status = status
+
 
 Fetch = Callable[[], InboxItem]
 """Gives the callback's inbox item, fresh for every attempt."""
@@ -103,6 +119,21 @@ class Callbacks:
             results.append(self._process(partial(self._load_item, item.id), item.body))
         return results
 
+    def reprocess(self, item_id: UUID) -> CallbackResult:
+        """Run one kept callback through the pipeline again, as it arrived (its bytes, headers
+        and receive time): a rejected one after its cause was fixed (a secret, a shop's
+        provider), a deferred one now. Items already applied are refused (``InboxItemSettled``).
+        """
+        try:
+            item = self.orders.load(item_id)
+        except AggregateNotFoundError:
+            raise UnknownInboxItem(item_id) from None
+        if not isinstance(item, InboxItem):
+            raise UnknownInboxItem(item_id)
+        if item.status in SETTLED:
+            raise InboxItemSettled(item_id, item.status)
+        return self._process(partial(self._load_item, item.id), item.body)
+
     def rejected(self) -> list[InboxItem]:
         """Callbacks that were kept but not applied, with their reasons."""
         self.projection.catch_up()
@@ -125,7 +156,7 @@ class Callbacks:
                 raise CallbackRefused(Outcome.UNAUTHENTICATED, reason)
             fact = provider.read_callback(
                 body,
-                dict(item.headers_pairs()),
+                combined_fields(item.headers_pairs()),
                 shop_id=item.shop_id,
                 shop=self.providers.shop(item.shop_id),
                 received_at=item.received_at,

@@ -17,6 +17,7 @@ from orderstate.adapters.port import (
     Outcome,
     ProviderCallFailed,
     ProviderNotConfigured,
+    ProviderUnreachable,
     UnknownAtProvider,
 )
 from orderstate.engine import EXPIRABLE_STATES, Order, State, order_id
@@ -126,7 +127,11 @@ class Jobs:
             fact = self.providers.for_shop(order.shop_id).poll(order.shop_id, order.order_number)
         except UnknownAtProvider:
             if order.state == State.CREATED:  # the provider never got it: create it now
-                self.placing.create_at_provider(order, None)
+                try:
+                    self.placing.create_at_provider(order, None)
+                except ProviderUnreachable as error:
+                    log.warning("reconcile %s: %s", order.order_number, error)
+                    return Polled.UNREACHABLE
                 return Polled.CREATED
             return Polled.MISSING
         except ProviderCallFailed as error:

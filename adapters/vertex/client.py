@@ -34,6 +34,7 @@ from orderstate.engine.money import Money
 from .errors import (
     Conflict,
     MalformedCallback,
+    NotConnected,
     OrderNotFound,
     ProviderError,
     ProviderTimeout,
@@ -367,6 +368,9 @@ def decode_reply(
     call: Call[T], request: httpx.Request, reply: httpx.Response | httpx.TransportError
 ) -> T:
     """The model for a success answer; otherwise raise the matching ``ProviderError``."""
+    if isinstance(reply, httpx.ConnectError | httpx.ConnectTimeout):
+        message = f"could not connect to {request.url.host}:{request.url.port}: {reply}"
+        raise NotConnected(message, request=request) from reply
     if isinstance(reply, httpx.TimeoutException):
         message = f"no answer in time ({type(reply).__name__})"
         raise ProviderTimeout(message, request=request) from reply

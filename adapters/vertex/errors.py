@@ -11,7 +11,8 @@
     │   ├── Unsupported               422
     │   ├── ProviderUnavailable       5xx
     │   ├── ProviderTimeout           no answer in time (the outcome is unknown)
-    │   └── TransportFailed           connection refused/reset (the outcome may be unknown)
+    │   └── TransportFailed           connection lost or reset (the outcome may be unknown)
+    │       └── NotConnected          no connection was made: nothing was sent
     ├── SignatureVerificationError    a callback whose signature is missing, malformed or wrong
     ├── MalformedCallback             a verified callback body we cannot read; names the field
     │   └── CallbackTooLarge          a body over the size limit
@@ -19,6 +20,8 @@
 
 ``ProviderTimeout``, ``TransportFailed`` and ``ProviderUnavailable`` are *ambiguous*: the
 provider may have acted. Callers must look before they post again (see ``client``).
+``NotConnected`` is not: a connection refused (or an unknown host, or a connect timeout)
+means the request never left, so the provider surely did nothing.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ __all__ = [
     "Conflict",
     "Forbidden",
     "MalformedCallback",
+    "NotConnected",
     "OrderNotFound",
     "PreconditionFailed",
     "ProviderError",
@@ -126,6 +130,13 @@ class TransportFailed(ProviderError):
     """The connection failed; if the request was sent, the provider may have acted."""
 
     ambiguous = True
+
+
+class NotConnected(TransportFailed):
+    """No connection could be made (refused, unknown host, connect timeout): the request was
+    never sent, so the provider did nothing and sending it again is safe."""
+
+    ambiguous = False
 
 
 _BY_STATUS: dict[int, type[ProviderError]] = {
