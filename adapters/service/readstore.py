@@ -17,6 +17,7 @@ the notification id up to which that follower has finished.
 from __future__ import annotations
 
 import re
+import sys
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
@@ -509,12 +510,18 @@ class POPOReadStore(POPOTrackingRecorder, ReadStore):
             return {i: self._inbox[i] for i in ids if i in self._inbox}
 
 
+def _is_postgres(factory: object) -> bool:
+    """A PostgreSQL factory (or a subclass), without importing psycopg for other stores."""
+    postgres = sys.modules.get("eventsourcing.postgres")
+    return postgres is not None and isinstance(factory, postgres.PostgresFactory)
+
+
 def read_store_for(factory: InfrastructureFactory[Any]) -> ReadStore:
     """The read store for the application's own store (same file, schema or memory)."""
     recorder: object
     if isinstance(factory, SQLiteFactory):
         recorder = factory.tracking_recorder(SQLiteReadStore)
-    elif type(factory).__module__ == "eventsourcing.postgres":  # psycopg only when used
+    elif _is_postgres(factory):
         from .readstore_postgres import PostgresReadStore
 
         recorder = factory.tracking_recorder(PostgresReadStore)
