@@ -27,7 +27,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import InfrastructureFactory, Tracking
+from eventsourcing.persistence import InfrastructureFactory, IntegrityError, Tracking
 from eventsourcing.popo import POPOFactory, POPOTrackingRecorder
 from eventsourcing.sqlite import SQLiteFactory, SQLiteTrackingRecorder
 
@@ -95,6 +95,9 @@ ORDER_COLUMNS = (
     "time_limit",
     "final",
 )
+MIGRATION_RACES = 3
+"""Constructions to try when workers race to create the tracking table (see ``read_store_for``)."""
+
 MIGRATION = "__migration__"
 """eventsourcing's own row in the tracking table (its schema version), not a follower."""
 
@@ -517,7 +520,23 @@ def _is_postgres(factory: object) -> bool:
 
 
 def read_store_for(factory: InfrastructureFactory[Any]) -> ReadStore:
-    """The read store for the application's own store (same file, schema or memory)."""
+    """The read store for the application's own store (same file, schema or memory).
+
+    Workers starting together on a fresh store race on eventsourcing's tracking table: each
+    finds no table, creates it (``IF NOT EXISTS``) and records its schema version; the losers'
+    record is not ahead of the winner's (``IntegrityError``). The table exists by then, so a
+    second construction finds it and records nothing.
+    """
+    for attempt in range(1, MIGRATION_RACES + 1):
+        try:
+            return _construct(factory)
+        except IntegrityError as error:
+            if MIGRATION not in str(error) or attempt == MIGRATION_RACES:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _construct(factory: InfrastructureFactory[Any]) -> ReadStore:
     recorder: object
     if isinstance(factory, SQLiteFactory):
         recorder = factory.tracking_recorder(SQLiteReadStore)
