@@ -1,0 +1,51 @@
+"""What an order records beyond its state: reasons, and the amounts a default stands for."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from orderstate.engine import Money, Order
+
+from .builders import link, php, placed, settled, walk
+
+
+def mismatched() -> Order:
+    return walk(placed(), link, lambda o: o.record_mismatch(php("50")))
+
+
+def test_a_mismatch_resolved_as_cancelled_keeps_nothing_by_default() -> None:
+    order = mismatched()
+
+    order.resolve_mismatch("cancelled")
+
+    assert order.state == "cancelled"
+    assert order.captured == order.authorized == Money(0, "PHP")
+    assert order.mismatch is None
+
+
+def test_a_mismatch_resolved_as_completed_keeps_the_order_amount_by_default() -> None:
+    order = mismatched()
+
+    order.resolve_mismatch("completed")
+
+    assert order.state == "completed"
+    assert order.captured == order.amount
+
+
+def test_an_order_expired_into_failed_says_it_expired() -> None:
+    deadline = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+    order = Order.place(shop_id=1, order_number="x-1", amount=php("1"), time_limit=deadline)
+
+    order.expire(deadline + timedelta(seconds=1), ends_in="failed")
+
+    assert (order.state, order.reason) == ("failed", "expired")
+
+
+def test_a_declined_request_keeps_the_providers_reason() -> None:
+    order = walk(settled(), lambda o: o.request_refund(php("10")))
+    order.collect_events()
+
+    order.record_request_declined("412 Precondition failed")
+
+    (declined,) = order.collect_events()
+    assert declined.reason == "412 Precondition failed"
