@@ -299,13 +299,17 @@ def test_loads_a_sound_spec() -> None:
             id="parallel-state",
         ),
         pytest.param(
-            GOOD.replace("{event: Paid, target: paid}", "{event: Paid, target: paid, cond: [a, b]}"),
+            GOOD.replace(
+                "{event: Paid, target: paid}", "{event: Paid, target: paid, cond: [a, b]}"
+            ),
             "open --Paid-->",
             "use one 'cond' guard name per transition",
             id="several-guards",
         ),
         pytest.param(
-            GOOD.replace("{event: Paid, target: paid}", "{event: Paid, target: paid, unless: rich}"),
+            GOOD.replace(
+                "{event: Paid, target: paid}", "{event: Paid, target: paid, unless: rich}"
+            ),
             "open --Paid-->",
             "use one 'cond' guard name per transition",
             id="negated-guard",

@@ -51,7 +51,10 @@ def test_a_resolution_guard_accepts_its_own_outcome_up_to_the_order_amount(outco
 
     assert guard.__name__ == f"resolved_as_{outcome}"
     assert guard.__name__ in GUARDS
-    assert guard.__doc__ == f"Manual resolution of a mismatch as {outcome}, keeping at most the amount."
+    assert (
+        guard.__doc__
+        == f"Manual resolution of a mismatch as {outcome}, keeping at most the amount."
+    )
     assert guard(order, resolution(outcome, "56.99"))
     assert guard(order, resolution(outcome, "0"))
     assert not guard(order, resolution(outcome, "57.00"))
