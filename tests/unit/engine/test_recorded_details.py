@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from orderstate.engine import Money, Order
 
@@ -49,3 +52,43 @@ def test_a_declined_request_keeps_the_providers_reason() -> None:
 
     (declined,) = order.collect_events()
     assert declined.reason == "412 Precondition failed"
+
+
+@pytest.mark.parametrize(
+    ("command", "state", "default"),
+    [
+        pytest.param(
+            Order.record_cancellation, "cancelled", "cancelled by the merchant", id="cancel"
+        ),
+        pytest.param(Order.record_rejection, "rejected", "rejected by the merchant", id="reject"),
+    ],
+)
+def test_an_ending_records_its_reason_or_the_default_one(
+    command: Callable[..., None], state: str, default: str
+) -> None:
+    given, defaulted = walk(placed(number="a"), link), walk(placed(number="b"), link)
+
+    command(given, "customer asked")
+    command(defaulted)
+
+    assert (given.state, given.reason) == (state, "customer asked")
+    assert (defaulted.state, defaulted.reason) == (state, default)
+
+
+def test_a_declined_review_records_its_reason_or_the_default_one() -> None:
+    given = walk(placed(number="a"), link, Order.record_review_started)
+    defaulted = walk(placed(number="b"), link, Order.record_review_started)
+
+    given.record_review_declined("card on a block list")
+    defaulted.record_review_declined()
+
+    assert (given.state, given.reason) == ("failed", "card on a block list")
+    assert (defaulted.state, defaulted.reason) == ("failed", "declined by antifraud review")
+
+
+def test_a_two_stage_capture_takes_what_was_authorized_by_default() -> None:
+    order = walk(placed(auto_capture=False), link, lambda o: o.record_authorization(php("50")))
+
+    order.record_capture()
+
+    assert (order.state, order.captured) == ("paid", php("50"))

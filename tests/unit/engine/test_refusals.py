@@ -99,3 +99,12 @@ def test_an_amount_given_to_a_request_that_takes_none_is_named_in_the_refusal() 
 
     assert (refused.value.value, refused.value.currency) == (php("1"), "PHP")
     assert refused.value.reason == "a capture request takes no amount"
+
+
+def test_a_guard_refusal_lists_the_events_own_data_not_its_envelope() -> None:
+    order = settled()
+
+    refused = refusal(lambda: order.request_refund(php("57")))
+
+    assert (refused.state, refused.event) == ("completed", "RefundRequested")
+    assert refused.reason == f"guard refund_within_balance refused {{'amount': {php('57')!r}}}"
