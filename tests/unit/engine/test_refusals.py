@@ -14,6 +14,7 @@ import pytest
 from orderstate.engine import (
     CommandRefused,
     DeadlineNotReached,
+    GuardFailed,
     InvalidAmount,
     OperationPending,
     Order,
@@ -108,3 +109,15 @@ def test_a_guard_refusal_lists_the_events_own_data_not_its_envelope() -> None:
 
     assert (refused.state, refused.event) == ("completed", "RefundRequested")
     assert refused.reason == f"guard refund_within_balance refused {{'amount': {php('57')!r}}}"
+
+
+def test_an_empty_payment_link_is_refused_and_nothing_is_appended() -> None:
+    order = placed()
+    order.collect_events()
+
+    refused = refusal(lambda: order.record_payment_link(""))
+
+    assert type(refused) is GuardFailed
+    assert (refused.state, refused.event) == ("created", "PaymentLinkIssued")
+    assert refused.reason == "the payment link is empty"
+    assert order.collect_events() == []
