@@ -121,3 +121,13 @@ def test_an_empty_payment_link_is_refused_and_nothing_is_appended() -> None:
     assert (refused.state, refused.event) == ("created", "PaymentLinkIssued")
     assert refused.reason == "the payment link is empty"
     assert order.collect_events() == []
+
+
+def test_a_refusal_reads_as_order_event_state_and_reason() -> None:
+    order = settled()
+
+    refused = refusal(lambda: order.record_request_declined("412"))
+
+    assert str(refused) == (
+        f"order {order.id}: cannot RequestDeclined in state 'completed': no operation is pending"
+    )
