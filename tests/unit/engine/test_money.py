@@ -374,3 +374,10 @@ def test_to_decimal_is_exact(currency: str, minor: int) -> None:
 
     assert value == Decimal(minor).scaleb(-EXPONENTS[currency], context=Context(prec=100))
     assert value.as_tuple().exponent == -EXPONENTS[currency]
+
+
+def test_a_negative_amount_is_refused_as_negative() -> None:
+    with pytest.raises(InvalidAmount) as caught:
+        Money(-1, "EUR")
+
+    assert (caught.value.value, caught.value.reason) == (-1, "negative amount")

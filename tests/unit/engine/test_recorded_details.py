@@ -92,3 +92,9 @@ def test_a_two_stage_capture_takes_what_was_authorized_by_default() -> None:
     order.record_capture()
 
     assert (order.state, order.captured) == ("paid", php("50"))
+
+
+def test_every_event_carries_the_time_it_was_recorded_in_utc() -> None:
+    events = settled().collect_events()
+
+    assert all(event.timestamp.utcoffset() == timedelta(0) for event in events)

@@ -16,9 +16,11 @@ from orderstate.engine import (
     DeadlineNotReached,
     GuardFailed,
     InvalidAmount,
+    Money,
     OperationPending,
     Order,
     Request,
+    TransitionNotAllowed,
 )
 
 from .builders import link, php, placed, settled, walk
@@ -131,3 +133,36 @@ def test_a_refusal_reads_as_order_event_state_and_reason() -> None:
     assert str(refused) == (
         f"order {order.id}: cannot RequestDeclined in state 'completed': no operation is pending"
     )
+
+
+def test_a_move_the_life_cycle_lacks_is_refused_saying_so() -> None:
+    order = placed()
+
+    refused = refusal(order.record_settlement)
+
+    assert type(refused) is TransitionNotAllowed
+    assert (refused.state, refused.event) == ("created", "OrderSettled")
+    assert refused.reason == "the life cycle has no such move"
+
+
+def test_a_refusal_by_several_guards_names_them_all() -> None:
+    order = settled()
+    too_much = php("57")
+
+    refused = refusal(lambda: order.record_refund(too_much))
+
+    assert type(refused) is GuardFailed
+    assert refused.event == "RefundSucceeded"
+    assert refused.reason == (
+        f"guard refund_leaves_balance / refund_clears_balance refused {{'amount': {too_much!r}}}"
+    )
+
+
+def test_an_amount_in_another_currency_is_refused_naming_the_event() -> None:
+    order = settled()
+
+    refused = refusal(lambda: order.record_refund(Money(1, "EUR")))
+
+    assert type(refused) is GuardFailed
+    assert refused.event == "RefundSucceeded"
+    assert refused.reason == "0.01 EUR is not in the order's currency PHP"
