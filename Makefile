@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	touch $@
 
 # The main job: simulated checkouts through the simulator, the client and the webhook app,
-# on the embedded SQLite default (orderstate.db in this directory).
+# on a SQLite store of its own (orderstate-demo.db in this directory, fresh at every run).
 demo: install
 	$(BIN)/orderstate demo
 

@@ -21,6 +21,7 @@ Its failures are neutral, so the service decides the same way for every provider
     └── ProviderCallFailed        a call to the provider failed
         ├── ProviderRefused       definitively: record the refusal
         │   └── UnknownAtProvider the provider has no such order
+        ├── ProviderUnreachable   no connection was made: nothing was sent, safe to retry
         └── OutcomeUnknown        timeout, lost connection, 5xx: it may have acted
 
 This module imports only the engine.
@@ -52,6 +53,7 @@ __all__ = [
     "ProviderCallFailed",
     "ProviderNotConfigured",
     "ProviderRefused",
+    "ProviderUnreachable",
     "Shop",
     "UnknownAtProvider",
     "Update",
@@ -80,6 +82,8 @@ class Outcome(StrEnum):
     """Verified but unreadable; kept with the field at fault."""
     TOO_LARGE = "too_large"
     """Over the body limit; its first bytes are kept, nothing is verified or parsed."""
+    FAILED = "failed"
+    """Processing it raised again after a restart; kept with the reason, never retried."""
 
     @property
     def finished(self) -> bool:
@@ -115,12 +119,40 @@ _ENGINE_REQUESTS = {
 class Shop:
     """A shop as one provider knows it: callback secrets (several while rotating), where its
     callbacks go, which provider serves it (None: the service's default one) and, where the
-    provider has several, the name of its signature scheme (None: the provider's default)."""
+    provider has several, the name of its signature scheme (None: the provider's default).
 
-    secrets: tuple[str, ...]
+    The secrets are never shown (not in its repr, not in its errors), and a secret every
+    callback would fail on (empty, or not UTF-8 text, as an undecodable byte in an environment
+    variable becomes) is refused here, at start-up, rather than on every request.
+    """
+
+    secrets: tuple[str, ...] = field(repr=False)
     webhook_url: str | None = None
     provider: str | None = None
     signature: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.secrets, tuple):  # a lone str would be one-letter secrets
+            raise TypeError("a shop's secrets are a tuple of secrets")
+        if not self.secrets:
+            raise ValueError("a shop needs at least one callback secret")
+        for number, secret in enumerate(self.secrets, start=1):
+            problem = _secret_problem(secret)
+            if problem is not None:
+                raise ValueError(f"callback secret {number} {problem}")
+
+
+def _secret_problem(secret: object) -> str | None:
+    """What makes a secret unusable for signing, in words that do not repeat it."""
+    if not isinstance(secret, str):
+        return f"is a {type(secret).__name__}, not text"
+    if not secret:
+        return "is empty"
+    try:
+        secret.encode("utf-8")
+    except UnicodeEncodeError as error:
+        return f"is not valid UTF-8 text (character {error.start + 1} is an undecodable byte)"
+    return None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -257,6 +289,11 @@ class UnknownAtProvider(ProviderRefused):
     """The provider has no such order."""
 
 
+class ProviderUnreachable(ProviderCallFailed):
+    """No connection to the provider could be made, so nothing was sent and nothing happened
+    there: neither a refusal to record nor an unknown outcome to look up; try again later."""
+
+
 class OutcomeUnknown(ProviderCallFailed):
-    """No clear answer (timeout, lost connection, 5xx): the provider may have acted, so look
-    (poll) before acting again."""
+    """No clear answer (timeout, lost connection, 5xx, a 2xx whose body cannot be read): the
+    provider may have acted, so look (poll) before acting again."""

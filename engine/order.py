@@ -7,7 +7,7 @@ events. A refused command raises a ``CommandRefused`` subclass and appends nothi
 Command names tell direction: ``record_*`` records a fact the provider reported
 (``record_capture`` → ``PaymentCaptured``), ``request_*`` sends a merchant request that stays
 pending until the provider answers (``request_capture`` → ``CaptureRequested``), and
-``resolve_mismatch`` / ``expire`` are local decisions.
+``resolve_mismatch`` / ``expire`` / ``lapse`` are local decisions.
 """
 
 from __future__ import annotations
@@ -167,6 +167,12 @@ class Order(Aggregate):
 
         def evolve(self, order: Order) -> None:
             order.reason = self.reason
+
+    class OrderExpired(Event):
+        """The time limit passed here; the provider has not ended the order (yet)."""
+
+        def evolve(self, order: Order) -> None:
+            order.reason = "expired"
 
     class PaymentVoided(Event):
         def evolve(self, order: Order) -> None:
@@ -371,7 +377,9 @@ class Order(Aggregate):
     def expire(
         self, now: datetime, *, ends_in: Literal["cancelled", "failed"] = "cancelled"
     ) -> None:
-        """Expire an unpaid order past its time limit; docs disagree on the end state."""
+        """End an unpaid order past its time limit, for good: only when nothing can be paid any
+        more (the provider never had it, or has ended it); otherwise ``lapse``. The docs
+        disagree on the end state."""
         event = "OrderCancelled" if ends_in == "cancelled" else "OrderFailed"
         if self.time_limit is None or now <= self.time_limit:
             raise self._refusal(
@@ -381,6 +389,18 @@ class Order(Aggregate):
             self._fire(Order.OrderCancelled, reason="expired")
         else:
             self._fire(Order.OrderFailed, reason="expired")
+
+    def lapse(self, now: datetime) -> None:
+        """The time limit passed, but the provider may still take the payment: ``expired``
+        (not final) until the provider's cancelled or failed ends it, or the money it took
+        after all makes it a mismatch for a person (``need_action``)."""
+        if self.time_limit is None or now <= self.time_limit:
+            raise self._refusal(
+                DeadlineNotReached,
+                "OrderExpired",
+                f"time limit {self.time_limit} not passed at {now}",
+            )
+        self._fire(Order.OrderExpired)
 
     # -- merchant requests: request_* (pending until the provider answers) -----------------
 

@@ -1,6 +1,6 @@
 """The shipped life cycle's states by name, the loaded spec, and the groups of states it implies.
 
-``State`` names the thirteen states of ``specs/lifecycle.yaml``; loading the spec checks that it
+``State`` names the fourteen states of ``specs/lifecycle.yaml``; loading the spec checks that it
 declares exactly these, so a renamed or added state fails at import, not in production. The
 groups below are derived from the spec's graph, never written by hand: adding a transition to
 the spec moves a state into or out of a group by itself.
@@ -38,6 +38,7 @@ class State(StrEnum):
     COMPLETED = "completed"
     PARTIALLY_REFUNDED = "partially_refunded"
     NEED_ACTION = "need_action"
+    EXPIRED = "expired"
     REFUNDED = "refunded"
     CANCELLED = "cancelled"
     FAILED = "failed"
@@ -51,8 +52,8 @@ _MISMATCH = "AmountMismatchDetected"
 FINAL_STATES: frozenset[State] = LIFECYCLE.final_states
 """Nothing leaves these."""
 
-EXPIRABLE_STATES: frozenset[State] = LIFECYCLE.allowing("OrderCancelled", "OrderFailed")
-"""Where an unpaid order can expire, whichever end (cancelled or failed) the docs mean."""
+EXPIRABLE_STATES: frozenset[State] = LIFECYCLE.allowing("OrderExpired")
+"""Where an unpaid order can pass its time limit (and then wait, ``expired``, for the provider)."""
 
 REFUNDABLE_STATES: frozenset[State] = LIFECYCLE.allowing("RefundRequested")
 """Where the merchant may ask for a refund."""

@@ -6,6 +6,11 @@ actions (capture, void, refund, review decisions, reject) and signed callbacks t
 simulator duplicates, reorders and drops. Reconciliation then repairs what was dropped, and the
 run is checked: every order's state must match the provider's view, and every order rebuilt
 from its stored events must pass the engine's invariants.
+
+Each run starts its own simulated provider, which knows nothing of an earlier run's orders; a
+store holding them would be polled for them and report them missing. So a run needs a store of
+its own: by default ``DEMO_STORE``, replaced at each run (``fresh_demo_store``), and a store
+that is named and already holds orders is refused (``DemoStoreInUse``) rather than piled onto.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import httpx
@@ -36,7 +42,18 @@ from orderstate.engine import Money, State
 
 from .root import build_service
 
-__all__ = ["OUTCOME_MIX", "DemoReport", "run_demo"]
+__all__ = [
+    "DEMO_STORE",
+    "OUTCOME_MIX",
+    "DemoReport",
+    "DemoStoreInUse",
+    "fresh_demo_store",
+    "require_fresh_store",
+    "run_demo",
+]
+
+DEMO_STORE = "orderstate-demo.db"
+"""The demo's own SQLite file (in the working directory), replaced at every run."""
 
 SHOP, TOKEN, SECRET = 115, "demo-token-115", "demo-secret-115"
 CURRENCIES = (("PHP", "56.99"), ("BRL", "120.50"), ("CLP", "15000"), ("EUR", "19.99"))
@@ -92,10 +109,32 @@ class _Checkout:
     session: str = ""
 
 
+class DemoStoreInUse(ValueError):
+    """The store named for a demo run already holds orders (an earlier run's, or real ones)."""
+
+    def __init__(self, store: str, orders: int) -> None:
+        super().__init__(
+            f"{store} already holds {orders} orders; the demo's simulated provider starts empty "
+            f"and would report them missing. Run without --db and ORDERSTATE_DB (the demo then "
+            f"uses its own {DEMO_STORE}, fresh each run) or name a new store"
+        )
+        self.store = store
+        self.orders = orders
+
+
+def fresh_demo_store(path: str = DEMO_STORE) -> str:
+    """Delete the SQLite file at ``path`` (and its WAL files) so the run starts empty."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(path + suffix).unlink(missing_ok=True)
+    return path
+
+
 def run_demo(
     *, orders: int, store: str, seed: int = 7, on_progress: Callable[[str, int], None] | None = None
 ) -> DemoReport:
-    """Run ``orders`` checkouts against the simulator on loopback; ``on_progress(phase, n)``."""
+    """Run ``orders`` checkouts against the simulator on loopback; ``on_progress(phase, n)``.
+    Refuses (``DemoStoreInUse``) a store that already holds orders."""
+    require_fresh_store(store)
     progress = on_progress or (lambda phase, done: None)
     rng = random.Random(seed)
     started = time.perf_counter()
@@ -126,6 +165,17 @@ def run_demo(
         if isinstance(sim.sender, httpx.Client):
             sim.sender.close()
     return report
+
+
+def require_fresh_store(store: str) -> None:
+    """Raise ``DemoStoreInUse`` if ``store`` already holds orders."""
+    service = build_service(store=store)
+    try:
+        held = sum(total.count for total in service.orders_by_state())
+    finally:
+        service.close()
+    if held:
+        raise DemoStoreInUse(store, held)
 
 
 def _plan(orders: int, rng: random.Random) -> list[_Checkout]:

@@ -85,4 +85,4 @@ def create_app(settings: Settings | None = None) -> Starlette:
     log.info(
         "serving store %s for shops %s", describe(settings.db), sorted(service.providers.shops)
     )
-    return create_web_app(service, close_on_shutdown=True)
+    return create_web_app(service, close_on_shutdown=True, read_timeout=settings.read_timeout)

@@ -2,8 +2,9 @@
 
 ``ORDERSTATE_DB`` (the store), ``ORDERSTATE_SHOPS`` (callback secrets: ``115:secret,116:other``;
 a shop served by another provider than the default is written ``stripe:116:whsec_...``),
-``ORDERSTATE_WEBHOOK_URL`` (sent to the provider with every new order), and per provider its
-own: ``ORDERSTATE_VERTEX_URL`` and ``ORDERSTATE_VERTEX_TOKEN``.
+``ORDERSTATE_WEBHOOK_URL`` (sent to the provider with every new order),
+``ORDERSTATE_READ_TIMEOUT`` (seconds a callback's body may take to arrive; default 10), and per
+provider its own: ``ORDERSTATE_VERTEX_URL`` and ``ORDERSTATE_VERTEX_TOKEN``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from orderstate.adapters.port import Shop
-from orderstate.adapters.store import DEFAULT_STORE
+from orderstate.adapters.store import DEFAULT_STORE, describe
 from orderstate.adapters.vertex.client import STAGE_BASE_URL
 
 __all__ = ["Settings", "ShopSecret", "parse_order_ref", "parse_shops", "shops_from_pairs"]
@@ -22,13 +23,21 @@ ShopSecret = tuple[int, str] | tuple[int, str, str]
 """``(shop_id, secret)``, or ``(shop_id, secret, provider)`` for a shop of another provider."""
 
 
-@dataclass(frozen=True)
+MAX_SHOP_ID_DIGITS = 19
+"""A shop id is a 63-bit integer: longer digit strings are refused before ``int()``."""
+
+
+@dataclass(frozen=True, repr=False)
 class Settings:
+    """What the entry points read; its repr (and str) shows no secret: the store's password,
+    the provider token and the callback secrets are hidden."""
+
     db: str = DEFAULT_STORE
     vertex_url: str = STAGE_BASE_URL
     vertex_token: str | None = None
     shops: tuple[ShopSecret, ...] = ()
     webhook_url: str | None = None
+    read_timeout: float = 10.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -40,10 +49,20 @@ class Settings:
             vertex_token=env.get("ORDERSTATE_VERTEX_TOKEN") or None,
             shops=parse_shops(env.get("ORDERSTATE_SHOPS")),
             webhook_url=env.get("ORDERSTATE_WEBHOOK_URL") or None,
+            read_timeout=_parse_seconds(env.get("ORDERSTATE_READ_TIMEOUT") or "10"),
         )
 
     def shop_map(self) -> dict[int, Shop]:
         return shops_from_pairs(self.shops, webhook_url=self.webhook_url)
+
+    def __repr__(self) -> str:
+        token = None if self.vertex_token is None else "***"
+        shops = tuple(shop[0] for shop in self.shops)
+        return (
+            f"Settings(db={describe(self.db)!r}, vertex_url={describe(self.vertex_url)!r}, "
+            f"vertex_token={token!r}, shops={shops!r} (secrets hidden), "
+            f"webhook_url={self.webhook_url!r}, read_timeout={self.read_timeout!r})"
+        )
 
 
 def shops_from_pairs(
@@ -55,10 +74,13 @@ def shops_from_pairs(
     for shop_id, secret, *provider in pairs:
         secrets.setdefault(shop_id, []).append(secret)
         providers[shop_id] = provider[0] if provider else None
-    return {
-        shop: Shop(tuple(values), webhook_url=webhook_url, provider=providers[shop])
-        for shop, values in secrets.items()
-    }
+    shops = {}
+    for shop, values in secrets.items():
+        try:
+            shops[shop] = Shop(tuple(values), webhook_url=webhook_url, provider=providers[shop])
+        except ValueError as error:  # says which secret, never what it is
+            raise ValueError(f"shop {shop}: {error}") from None
+    return shops
 
 
 def parse_shops(text: str | None) -> tuple[ShopSecret, ...]:
@@ -68,16 +90,33 @@ def parse_shops(text: str | None) -> tuple[ShopSecret, ...]:
     shops: list[ShopSecret] = []
     for item in text.split(","):
         parts = item.strip().split(":", 2)
-        if parts and not parts[0].isdigit():  # PROVIDER:SHOP_ID:SECRET
+        if parts and not _is_shop_id(parts[0]):  # PROVIDER:SHOP_ID:SECRET
             provider, rest = parts[0], ":".join(parts[1:])
         else:
             provider, rest = "", item.strip()
         shop, sep, secret = rest.partition(":")
-        if not sep or not shop.isdigit() or not secret:
+        if not sep or not _is_shop_id(shop) or not secret:
             # The value holds a secret: never echo it back.
             raise ValueError("a shop is SHOP_ID:SECRET (or PROVIDER:SHOP_ID:SECRET)")
         shops.append((int(shop), secret, provider) if provider else (int(shop), secret))
     return tuple(shops)
+
+
+def _is_shop_id(text: str) -> bool:
+    """ASCII digits (``str.isdigit`` also takes "²" and fullwidth digits), no more than a
+    shop id has."""
+    return text.isascii() and text.isdigit() and len(text) <= MAX_SHOP_ID_DIGITS
+
+
+def _parse_seconds(text: str) -> float:
+    """``"10"`` or ``"2.5"`` -> seconds, above 0 and finite."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise ValueError(f"a timeout is a number of seconds, not {text!r}") from None
+    if not 0 < seconds < float("inf"):
+        raise ValueError(f"a timeout is a number of seconds above 0, not {text!r}")
+    return seconds
 
 
 def parse_order_ref(ref: str) -> tuple[int, str]:

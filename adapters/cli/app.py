@@ -2,7 +2,8 @@
 
 Every command reads its store from one setting (``--db``, default a SQLite file in the working
 directory; a ``postgresql://`` URL works the same). Errors print one line on stderr and exit
-non-zero; ``--debug`` shows the traceback instead.
+non-zero (see ``exits``); ``--debug`` shows the traceback and the log instead. Output for
+scripts (``--json``, the error line) never wraps at the terminal's width.
 """
 
 from __future__ import annotations
@@ -10,13 +11,16 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar, cast
+from uuid import UUID
 
 import typer
+from eventsourcing.persistence import PersistenceError
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -27,13 +31,25 @@ from rich.progress import (
 )
 
 from orderstate.adapters.bootstrap import Settings, parse_order_ref, parse_shops, service_for
-from orderstate.adapters.port import Customer, Operation, Outcome
-from orderstate.adapters.service import OrderService
-from orderstate.adapters.store import DEFAULT_STORE
-from orderstate.engine import LIFECYCLE, Money, OrderstateError
+from orderstate.adapters.port import (
+    Customer,
+    Operation,
+    Outcome,
+    ProviderCallFailed,
+    ProviderRefused,
+    ProviderUnreachable,
+)
+from orderstate.adapters.service import OrderService, OrderView
+from orderstate.adapters.store import DEFAULT_STORE, check_store, describe
+from orderstate.engine import LIFECYCLE, CommandRefused, Money, OrderstateError, State, order_id
 from orderstate.engine.diagram import to_dot, to_mermaid
 
-from . import render
+from . import inputs, render, wording
+from .exits import ExitCode, exit_code_for
+
+if TYPE_CHECKING:
+    from orderstate.adapters.bootstrap.sandbox import Sandbox
+    from orderstate.engine.order import Resolution
 
 __all__ = ["app", "main"]
 
@@ -43,9 +59,22 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
 T = TypeVar("T")
+
+
+def _console(*, stderr: bool = False) -> Console:
+    """A console that wraps nothing when its output is not a terminal: a script reading an
+    error line or a table gets it whole, not cut at rich's default 80 columns."""
+    console = Console(stderr=stderr, soft_wrap=True)
+    if not console.is_terminal:
+        console.width = 10_000
+    return console
+
+
+out = _console()
+err = _console(stderr=True)
+ACCEPTS_NEGATIVE = {"ignore_unknown_options": True}
+"""For commands taking an amount: ``-5`` is an (invalid) amount to refuse, not an option."""
 
 
 class Context:
@@ -82,23 +111,39 @@ def configure(
         webhook_url=webhook_url,
     )
     Context.debug = debug
-    logging.basicConfig(level=logging.INFO if debug else logging.WARNING, stream=sys.stderr)
+    # The log is for --debug: by default a command's outcome is its own one line.
+    logging.basicConfig(level=logging.INFO if debug else logging.CRITICAL, stream=sys.stderr)
 
 
-def _guard(action: Callable[[], T]) -> T:
-    """Run ``action``; turn the errors a user can cause into one line and exit code 1."""
+USER_ERRORS = (OrderstateError, LookupError, ValueError, OSError, RuntimeError, PersistenceError)
+"""Errors a user can cause (input, settings, a store or provider out of reach): one line."""
+
+
+def _guard(action: Callable[[], T], *, about: str | None = None) -> T:
+    """Run ``action``; turn the errors a user can cause into one line and its exit code
+    (``exits``); ``about`` (an order reference) prefixes the line."""
     try:
         return action()
-    except (OrderstateError, LookupError, ValueError, OSError, RuntimeError) as error:
-        if Context.debug:
-            raise
-        err.print(f"error: {error}", markup=False, highlight=False)
-        raise typer.Exit(1) from None
+    except USER_ERRORS as error:
+        _stop(error, about=about)
+
+
+def _stop(error: BaseException, *, about: str | None = None) -> NoReturn:
+    """Stop the command on ``error``: one line and its exit code (the traceback with --debug)."""
+    if Context.debug:
+        raise error
+    message = f"{about}: {error}" if about else str(error)
+    _fail(message, exit_code_for(error))
 
 
 @contextmanager
 def _opened(*, with_provider: bool = False) -> Iterator[OrderService]:
-    """The configured service, closed (pools, files, connections) when the command ends."""
+    """The configured service, closed (pools, files, connections) when the command ends.
+
+    The store setting is tried first, so a wrong one is one line naming the cause."""
+    note = _guard(lambda: check_store(Context.settings.db))
+    if note:
+        err.print(f"note: {note}", markup=False, highlight=False)
     service = _guard(lambda: service_for(Context.settings, connect=with_provider))
     try:
         yield service
@@ -106,9 +151,16 @@ def _opened(*, with_provider: bool = False) -> Iterator[OrderService]:
         service.close()
 
 
-def _fail(message: str) -> NoReturn:
-    err.print(f"error: {message}", markup=False, highlight=False)
-    raise typer.Exit(1)
+def _defaulted(ctx: typer.Context, name: str) -> bool:
+    """Whether the shared option ``name`` was left to its default (no option, no variable)."""
+    parent = ctx.parent or ctx
+    source = parent.get_parameter_source(name)
+    return source is not None and source.name == "DEFAULT"
+
+
+def _fail(message: str, code: int = ExitCode.ERROR) -> NoReturn:
+    err.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
 
 
 # -- the main job -------------------------------------------------------------------------
@@ -116,12 +168,29 @@ def _fail(message: str) -> NoReturn:
 
 @app.command()
 def demo(
+    ctx: typer.Context,
     orders: Annotated[int, typer.Option(min=1, max=10_000, help="Checkouts to simulate")] = 200,
     seed: Annotated[int, typer.Option(help="Seed of the outcome mix and the callback chaos")] = 7,
 ) -> None:
-    """Simulated checkouts through the simulator, the client and the webhook app; then a check."""
-    from orderstate.adapters.bootstrap.demo import OUTCOME_MIX, run_demo
+    """Simulated checkouts through the simulator, the client and the webhook app; then a check.
 
+    Without --db (or ORDERSTATE_DB) the demo uses its own store, replaced at every run; a store
+    you name must not hold orders yet."""
+    from orderstate.adapters.bootstrap.demo import (
+        OUTCOME_MIX,
+        fresh_demo_store,
+        require_fresh_store,
+        run_demo,
+    )
+
+    store = Context.settings.db
+    if _defaulted(ctx, "db"):
+        store = _guard(fresh_demo_store)
+        out.print(
+            f"demo store: {store} (its own, fresh for this run; --db PATH to keep a run elsewhere)",
+            highlight=False,
+        )
+    _guard(lambda: require_fresh_store(store))
     phases = {"checkout": "customers pay on the payment page", "merchant": "merchant actions"}
     columns = (
         TextColumn("{task.description:<34}"),
@@ -134,7 +203,7 @@ def demo(
         report = _guard(
             lambda: run_demo(
                 orders=orders,
-                store=Context.settings.db,
+                store=store,
                 seed=seed,
                 on_progress=lambda phase, done: progress.update(tasks[phase], completed=done),
             )
@@ -143,7 +212,8 @@ def demo(
         f"{report.outcomes[name]} {name}" for name in OUTCOME_MIX if report.outcomes[name]
     )
     out.print(f"[bold]{report.orders} checkouts[/]: {mix}", highlight=False)
-    out.print(render.states_table(report.by_state, f"orders by state in {Context.settings.db}"))
+    shown = describe(store)
+    out.print(render.states_table(report.by_state, f"orders by state in {shown}"))
     out.print(
         f"{report.orders} orders and {report.callbacks} callbacks (duplicated, reordered, "
         f"some dropped) in {report.seconds:.1f} s: {report.orders / report.seconds:.1f} "
@@ -168,23 +238,34 @@ def demo(
 # -- merchant actions ---------------------------------------------------------------------
 
 
-@app.command()
+@app.command(context_settings=ACCEPTS_NEGATIVE)
 def place(
     order: Annotated[str, typer.Argument(help="SHOP_ID/ORDER_NUMBER")],
-    amount: Annotated[str, typer.Argument(help='Decimal string, e.g. "56.99"')],
-    currency: Annotated[str, typer.Argument(help="ISO 4217 code or crypto symbol")],
+    amount: Annotated[str, typer.Argument(help='Decimal string above zero, e.g. "56.99"')],
+    currency: Annotated[
+        str, typer.Argument(help="ISO 4217 code or crypto symbol (any case: php = PHP)")
+    ],
     two_stage: Annotated[bool, typer.Option(help="autoCapture=false")] = False,
     email: Annotated[str | None, typer.Option(help="Customer email (provider confirms)")] = None,
-    time_limit: Annotated[str | None, typer.Option(help="ISO-8601 deadline, with offset")] = None,
+    time_limit: Annotated[
+        str | None,
+        typer.Option(
+            help=f"Deadline to pay by: ISO-8601 with a zone, e.g. {inputs.DEADLINE_EXAMPLE}"
+        ),
+    ] = None,
 ) -> None:
-    """Record an order and create it with the provider."""
+    """Record an order and create it with the provider.
+
+    Exits 3 if the provider refused it (recorded failed), 4 if the provider could not be
+    reached (nothing sent; run it again), 5 if its answer was unclear (reconcile settles it).
+    """
     shop_id, number = _guard(lambda: parse_order_ref(order))
-    money = _guard(lambda: Money.parse(amount, currency))
-    deadline = _guard(lambda: datetime.fromisoformat(time_limit)) if time_limit else None
+    money = _guard(lambda: inputs.money(amount, currency), about=order)
+    deadline = _guard(lambda: inputs.deadline(time_limit)) if time_limit else None
     customer = Customer(first_name="-", last_name="-", email=email) if email else None
     with _opened(with_provider=True) as service:
-        view = _guard(
-            lambda: service.place(
+        try:
+            view = service.place(
                 shop_id=shop_id,
                 order_number=number,
                 amount=money,
@@ -192,15 +273,58 @@ def place(
                 time_limit=deadline,
                 customer=customer,
             )
+        except ProviderUnreachable as error:
+            _fail(
+                f"{order}: could not reach the provider: {error}; nothing was sent and the "
+                "order stays created: run the same place again",
+                ExitCode.PROVIDER_UNREACHABLE,
+            )
+        except USER_ERRORS as error:
+            _stop(error, about=order)
+        out.print(render.view_text(view), markup=False, highlight=False)
+        _check_placed(view, connected=service.providers.for_shop(shop_id).connected)
+
+
+def _check_placed(view: OrderView, *, connected: bool) -> None:
+    """Exit non-zero when placing did not reach a payment page: refused, or no clear answer."""
+    ref = wording.reference(view)
+    if view.state in (State.FAILED, State.REJECTED):
+        _fail(f"{ref}: the order is {view.state}: {view.reason}", ExitCode.PROVIDER_REFUSED)
+    if view.state == State.CREATED and connected:
+        _fail(
+            f"{ref}: no clear answer from the provider (it may have created the order); the "
+            "order stays created and `orderstate reconcile` settles it",
+            ExitCode.OUTCOME_UNKNOWN,
         )
-        out.print(render.view_table(view))
 
 
 def _request(order: str, operation: Operation, amount: str | None = None) -> None:
     shop_id, number = _guard(lambda: parse_order_ref(order))
+    if amount is not None:
+        _guard(lambda: inputs.positive_amount(amount, what="a refund"), about=order)
     with _opened(with_provider=True) as service:
-        view = _guard(lambda: service.request(operation, shop_id, number, amount))
-        out.print(render.view_table(view))
+        try:
+            view = service.request(operation, shop_id, number, amount)
+        except CommandRefused as error:
+            now = _guard(lambda: service.view(shop_id, number))
+            asked = _guard(lambda: Money.parse(amount, now.amount.currency)) if amount else None
+            _fail(wording.refusal(error, now, amount=asked))
+        except ProviderCallFailed as error:
+            _fail(_provider_failure(order, operation, error), exit_code_for(error))
+        except USER_ERRORS as error:
+            _stop(error, about=order)
+        out.print(render.view_text(view), markup=False, highlight=False)
+
+
+def _provider_failure(order: str, operation: Operation, error: ProviderCallFailed) -> str:
+    if isinstance(error, ProviderRefused):
+        return f"{order}: the provider refused the {operation} ({error}); recorded as declined"
+    if isinstance(error, ProviderUnreachable):
+        return (
+            f"{order}: could not reach the provider: {error}; the {operation} was not sent "
+            "(recorded as declined): run it again"
+        )
+    return f"{order}: {operation}: {error}"
 
 
 @app.command()
@@ -215,10 +339,10 @@ def cancel(order: Annotated[str, typer.Argument(help="SHOP_ID/ORDER_NUMBER")]) -
     _request(order, Operation.CANCEL)
 
 
-@app.command()
+@app.command(context_settings=ACCEPTS_NEGATIVE)
 def refund(
     order: Annotated[str, typer.Argument(help="SHOP_ID/ORDER_NUMBER")],
-    amount: Annotated[str, typer.Argument(help='Decimal string, e.g. "10.00"')],
+    amount: Annotated[str, typer.Argument(help='Decimal string above zero, e.g. "10.00"')],
 ) -> None:
     """Ask the provider to refund part or all of a settled order (in the order's currency)."""
     _request(order, Operation.REFUND, amount)
@@ -249,27 +373,51 @@ def ingest(
         ),
     ] = False,
 ) -> None:
-    """Apply callback bodies as if they had arrived over HTTP; one outcome line each."""
+    """Apply callback bodies as if they had arrived over HTTP; one outcome line each.
+
+    A line that cannot be processed at all is reported (where and why) and the rest still
+    run; the exit code is 1 if any line failed so, else 2 if any callback was refused.
+    """
     if not source.exists():
         _fail(f"no such file or directory: {source}")
-    configured = Context.settings.shop_map().get(shop)
+    configured = _guard(Context.settings.shop_map).get(shop)
     if not signed and configured is None:
         _fail(f"no callback secret for shop {shop}: set --shops {shop}:SECRET")
-    failures = 0
+    counts: Counter[str] = Counter()
     with _opened() as service:
         provider = service.providers.for_shop(shop)
         for name, raw in _callback_files(source):
-            if signed:
-                body, headers = _as_received(raw)
-            else:  # a bare body the user vouches for: signed as the provider would
-                assert configured is not None
-                body, headers = raw, provider.sign_callback(raw, configured)
-            result = service.handle_callback(shop, body, headers)
+            try:
+                if signed:
+                    body, headers = _as_received(raw)
+                else:  # a bare body the user vouches for: signed as the provider would
+                    assert configured is not None
+                    body, headers = raw, provider.sign_callback(raw, configured)
+                result = service.handle_callback(shop, body, headers)
+            except Exception as error:  # one bad line must not cost the lines after it
+                if Context.debug:
+                    raise
+                counts["error"] += 1
+                err.print(f"{name} error: {type(error).__name__}: {error}", markup=False)
+                continue
             reason = f": {result.reason}" if result.reason else ""
             out.print(f"{name} {result.order_number or '-'} {result.outcome}{reason}", markup=False)
-            failures += result.outcome in FAILED_CALLBACKS
-    if failures:
-        raise typer.Exit(2)
+            counts["refused" if result.outcome in FAILED_CALLBACKS else "ok"] += 1
+    _ingest_summary(counts)
+
+
+def _ingest_summary(counts: Counter[str]) -> None:
+    """One closing line when anything went wrong, and the exit code that says what."""
+    if not (counts["error"] or counts["refused"]):
+        return
+    total = counts.total()
+    err.print(
+        f"ingest: {total} lines: {counts['ok']} processed, {counts['refused']} refused, "
+        f"{counts['error']} failed with an error",
+        markup=False,
+        highlight=False,
+    )
+    raise typer.Exit(ExitCode.ERROR if counts["error"] else ExitCode.USAGE)
 
 
 FAILED_CALLBACKS = frozenset(
@@ -304,7 +452,7 @@ def show(
         if as_json:
             render.print_json(out, render.view_json(view))
         else:
-            out.print(render.view_table(view))
+            out.print(render.view_text(view), markup=False, highlight=False)
 
 
 @app.command()
@@ -324,18 +472,118 @@ def history(
 
 @app.command()
 def orders(
-    state: Annotated[str | None, typer.Option(help="Only this state")] = None,
+    state: Annotated[str | None, typer.Option(help="Only orders in this state")] = None,
+    totals: Annotated[
+        bool, typer.Option(help="Count orders by state, with amounts per currency, instead")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
 ) -> None:
-    """The read model: orders by state, with amounts per currency."""
+    """The orders (reference, state, amounts, last change), last changed last."""
     if state is not None and state not in LIFECYCLE.states:
         _fail(f"unknown state {state!r}; one of {', '.join(LIFECYCLE.states)}")
     with _opened() as service:
-        rows = [r for r in service.orders_by_state() if state in (None, r.state)]
+        if totals:
+            rows = [r for r in service.orders_by_state() if state in (None, r.state)]
+            text = render.states_json(rows) if as_json else None
+            _print(text, lambda: render.states_table(rows))
+            return
+        views = _guard(lambda: service.list_orders(state=state))
+        _print(render.orders_json(views) if as_json else None, lambda: render.orders_table(views))
+
+
+def _print(json_text: str | None, table: Callable[[], object]) -> None:
+    """JSON when asked for (unwrapped, for scripts), else the table."""
+    if json_text is not None:
+        render.print_json(out, json_text)
+    else:
+        out.print(table())
+
+
+inbox_app = typer.Typer(
+    help="Kept callbacks that were not applied (rejected, deferred), and processing one again.",
+    invoke_without_command=True,
+)
+app.add_typer(inbox_app, name="inbox")
+
+
+@inbox_app.callback()
+def inbox(
+    ctx: typer.Context,
+    status: Annotated[
+        str | None,
+        typer.Option(
+            help="Only this status or rejection kind (rejected, deferred, malformed, "
+            "unauthenticated, conflict, applied, ...); default: every one not applied"
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
+) -> None:
+    """List kept callbacks with their reasons, oldest first (ID first, for ``reprocess``)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    with _opened() as service:
+        items = _guard(lambda: service.inbox_items(status=status))
+        refs = {
+            order_id(v.shop_id, v.order_number): wording.reference(v) for v in service.list_orders()
+        }
+        rows = [(item, refs.get(item.order_id) if item.order_id else None) for item in items]
         if as_json:
-            render.print_json(out, render.states_json(rows))
+            render.print_json(out, render.inbox_json(rows))
+        elif rows:
+            out.print(render.inbox_lines(rows), markup=False, highlight=False)
         else:
-            out.print(render.states_table(rows))
+            err.print("no callbacks " + (f"with status {status}" if status else "to look at"))
+
+
+@inbox_app.command("reprocess")
+def inbox_reprocess(
+    item_id: Annotated[str, typer.Argument(help="The item's id, as `orderstate inbox` lists it")],
+) -> None:
+    """Run one kept callback through verification and the order again, as it was received
+    (after fixing a shop's secret, say); exits 2 if it is still not applied."""
+    try:
+        wanted = UUID(item_id)
+    except ValueError:
+        _fail(f"{item_id!r} is not an inbox item id (a UUID, as `orderstate inbox` lists it)")
+    with _opened() as service:
+        result = _guard(lambda: service.reprocess_callback(wanted))
+        reason = f": {result.reason}" if result.reason else ""
+        out.print(f"{wanted} {result.order_number or '-'} {result.outcome}{reason}", markup=False)
+        if result.outcome in FAILED_CALLBACKS:
+            raise typer.Exit(ExitCode.USAGE)
+
+
+@app.command()
+def resolve(
+    order: Annotated[str, typer.Argument(help="SHOP_ID/ORDER_NUMBER of a need_action order")],
+    resolution: Annotated[
+        str,
+        typer.Option(
+            "--as",
+            help="How it ended: completed (payment kept), refunded (paid back) or cancelled",
+        ),
+    ],
+    captured: Annotated[
+        str | None,
+        typer.Option(help="What was kept, if not the order amount (nothing when cancelled)"),
+    ] = None,
+) -> None:
+    """Record how an amount mismatch (need_action) was resolved with the customer."""
+    from orderstate.adapters.service.decisions import RESOLUTIONS
+
+    if resolution not in RESOLUTIONS:
+        _fail(f"--as is one of {', '.join(RESOLUTIONS)}, not {resolution!r}")
+    shop_id, number = _guard(lambda: parse_order_ref(order))
+    with _opened() as service:
+        try:
+            view = service.resolve(shop_id, number, cast("Resolution", resolution), captured)
+        except CommandRefused as error:
+            now = _guard(lambda: service.view(shop_id, number))
+            kept = _guard(lambda: Money.parse(captured, now.amount.currency)) if captured else None
+            _fail(wording.refusal(error, now, amount=kept))
+        except USER_ERRORS as error:
+            _stop(error, about=order)
+        out.print(render.view_text(view), markup=False, highlight=False)
 
 
 @app.command()
@@ -353,7 +601,7 @@ def replay(
             f"in {report.seconds:.3f} s ({report.events_per_second:,.0f} events/s)"
         )
         for failure in report.failures:
-            err.print(f"FAIL {failure}", markup=False)
+            err.print(f"FAIL {failure}", markup=False, soft_wrap=True)
         if verify and report.failures:
             raise typer.Exit(1)
 
@@ -364,19 +612,29 @@ def replay(
 @app.command()
 def reconcile(
     older_than: Annotated[int, typer.Option(help="Minutes without change")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="The counts as JSON")] = False,
 ) -> None:
     """Poll the provider for unfinished orders and apply what it says (cron-friendly)."""
     with _opened(with_provider=True) as service:
         counts = _guard(lambda: service.reconcile(older_than=timedelta(minutes=older_than)))
-        out.print(json.dumps(counts, sort_keys=True), markup=False)
+        _summary("reconcile", counts, as_json=as_json)
 
 
 @app.command()
-def expire() -> None:
+def expire(
+    as_json: Annotated[bool, typer.Option("--json", help="The counts as JSON")] = False,
+) -> None:
     """Expire orders past their time limit, after asking the provider (cron-friendly)."""
     with _opened(with_provider=True) as service:
         counts = _guard(service.expire)
-        out.print(json.dumps(counts, sort_keys=True), markup=False)
+        _summary("expire", counts, as_json=as_json)
+
+
+def _summary(job: str, counts: dict[str, int], *, as_json: bool) -> None:
+    if as_json:
+        render.print_json(out, json.dumps(counts, sort_keys=True))
+    else:
+        out.print(render.job_summary(job, counts), markup=False, highlight=False)
 
 
 @app.command()
@@ -408,32 +666,75 @@ def serve_webhooks(
     simulator: Annotated[
         bool, typer.Option(help="Also serve the Vertex simulator (sandbox) on the next port")
     ] = False,
+    simulator_delay: Annotated[
+        float,
+        typer.Option(
+            min=0.0, help="Seconds before the sandbox completes a capture, cancel or refund"
+        ),
+    ] = 1.0,
+    read_timeout: Annotated[
+        float,
+        typer.Option(
+            envvar="ORDERSTATE_READ_TIMEOUT",
+            min=0.001,
+            help="Seconds a callback's body may take to arrive (then 408, connection closed)",
+        ),
+    ] = Settings.read_timeout,
 ) -> None:
     """Serve the webhook app under uvicorn (POST /callbacks/vertex/{shop_id}, GET /healthz)."""
     import uvicorn
 
     from orderstate.adapters.bootstrap.sandbox import start_sandbox
     from orderstate.adapters.web import create_app
+    from orderstate.adapters.web.protocol import BoundedHeadH11Protocol
 
     settings = Context.settings
+    note = _guard(lambda: check_store(settings.db))
+    if note:
+        err.print(f"note: {note}", markup=False, highlight=False)
     sandbox = None
     if simulator:
-        sandbox = start_sandbox(settings, host=host, port=port)
-        settings = sandbox.settings
-        out.print(
-            f"simulator: {sandbox.api_url} (tokens sim-token-SHOP); payment pages at "
-            f"{sandbox.payment_pages}",
-            highlight=False,
+        started = _guard(
+            lambda: start_sandbox(settings, host=host, port=port, operation_delay=simulator_delay)
         )
+        sandbox, settings = started, started.settings
+        _print_sandbox(started)
     if not settings.shops:
         _fail("no callback secrets: set --shops 115:SECRET (every callback would be refused)")
+    # A server's log is its output: warnings (a callback refused, a retry) show by default.
+    logging.getLogger().setLevel(logging.INFO if Context.debug else logging.WARNING)
     service = _guard(lambda: service_for(settings, connect=settings.vertex_token is not None))
     try:
-        uvicorn.run(create_app(service), host=host, port=port, log_level="info")
+        uvicorn.run(
+            create_app(service, read_timeout=read_timeout),
+            host=host,
+            port=port,
+            log_level="info",
+            timeout_keep_alive=KEEP_ALIVE,
+            http=BoundedHeadH11Protocol,  # a request head, too, must arrive in time
+        )
     finally:
         service.close()
         if sandbox is not None:
             sandbox.stop()
+
+
+KEEP_ALIVE = 5
+"""Seconds an idle kept-alive connection stays open (uvicorn's default, stated on purpose)."""
+
+
+def _print_sandbox(sandbox: Sandbox) -> None:
+    """What the sandbox is, and the exports a second terminal needs, ready to copy."""
+    lines = [
+        f"simulator: {sandbox.api_url} (tokens sim-token-SHOP); payment pages at "
+        f"{sandbox.payment_pages}",
+        f"operations complete {sandbox.clock.operation_delay:g} s after their 202; callbacks "
+        f"go to {sandbox.settings.webhook_url}",
+        "in a second terminal:",
+        *(f"  {line}" for line in sandbox.exports()),
+    ]
+    sys.stdout.write("\n".join(lines) + "\n")  # never wrapped: it is copied as it is
+    sys.stdout.flush()
 
 
 def main() -> None:

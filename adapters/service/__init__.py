@@ -8,17 +8,28 @@ composition root (``orderstate.adapters.bootstrap.build_service``), which regist
 from orderstate.adapters.port import Customer, Operation, Outcome, Shop
 
 from .application import OrderService
+from .callbacks import InboxItemSettled
 from .inbox import InboxItem
 from .jobs import ExpiryStatus, Polled
 from .providers import Providers, UnknownProvider
 from .readmodel import StateTotal
-from .views import CallbackResult, Listener, OrderUpdate, OrderView, ReplayReport, UnknownOrder
+from .unreadable import UnreadableEvent, UnreadableHistory
+from .views import (
+    CallbackResult,
+    Listener,
+    OrderUpdate,
+    OrderView,
+    ReplayReport,
+    UnknownInboxItem,
+    UnknownOrder,
+)
 
 __all__ = [
     "CallbackResult",
     "Customer",
     "ExpiryStatus",
     "InboxItem",
+    "InboxItemSettled",
     "Listener",
     "Operation",
     "OrderService",
@@ -30,6 +41,9 @@ __all__ = [
     "ReplayReport",
     "Shop",
     "StateTotal",
+    "UnknownInboxItem",
     "UnknownOrder",
     "UnknownProvider",
+    "UnreadableEvent",
+    "UnreadableHistory",
 ]

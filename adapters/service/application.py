@@ -29,11 +29,17 @@ from orderstate.adapters.port import (
     Provider,
     Shop,
 )
-from orderstate.adapters.store import register_transcodings, store_env, with_ddl_retry
+from orderstate.adapters.store import (
+    register_transcodings,
+    store_env,
+    transcoder_env,
+    with_ddl_retry,
+)
 from orderstate.engine import Money, order_id
+from orderstate.engine.order import Resolution
 
-from . import audit
-from .callbacks import Callbacks
+from . import audit, decisions
+from .callbacks import SETTLED, Callbacks
 from .inbox import InboxItem, register_moved_topics
 from .jobs import ExpiryStatus, Jobs
 from .orders import Orders
@@ -41,9 +47,12 @@ from .placing import Placing
 from .providers import Providers
 from .readmodel import OrderProjection, StateTotal
 from .requests import Requests
+from .unreadable import READ_ERRORS, UnreadableEvent
 from .views import CallbackResult, Listener, OrderView, ReplayReport, UnknownOrder
 
 __all__ = ["OrderService"]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class OrderService(Application[UUID]):
@@ -62,14 +71,14 @@ class OrderService(Application[UUID]):
         body_limit: int = DEFAULT_BODY_LIMIT,
     ) -> None:
         register_moved_topics()
-        super().__init__(env=store_env(store))
+        super().__init__(env={**store_env(store), **transcoder_env()})
         self.providers = Providers(providers, shops or {})
         self.clock = clock
         self.body_limit = body_limit
         self.orders = Orders(self)
         self.projection = OrderProjection(
             lambda start, limit: list(self.recorder.select_notifications(start, limit)),
-            self.mapper.to_domain_event,
+            self.mapper,
         )
         self.callbacks = Callbacks(
             self.orders, self.providers, self.projection, clock=clock, body_limit=body_limit
@@ -138,6 +147,16 @@ class OrderService(Application[UUID]):
         """Record a merchant request and send it to the provider (``requests``)."""
         return self.requests.request(operation, shop_id, order_number, amount)
 
+    def resolve(
+        self,
+        shop_id: int,
+        order_number: str,
+        resolution: Resolution,
+        captured: Money | str | None = None,
+    ) -> OrderView:
+        """Record the merchant's resolution of an amount mismatch (``decisions``)."""
+        return decisions.resolve_mismatch(self.orders, shop_id, order_number, resolution, captured)
+
     # -- callbacks ----------------------------------------------------------------------------
 
     def handle_callback(
@@ -158,6 +177,26 @@ class OrderService(Application[UUID]):
     def rejected_callbacks(self) -> list[InboxItem]:
         """Callbacks that were kept but not applied, with their reasons."""
         return self.callbacks.rejected()
+
+    def failed_callbacks(self) -> list[InboxItem]:
+        """Stored callbacks whose processing raised when replayed (marked failed, not retried)."""
+        return self.callbacks.failed()
+
+    def inbox_items(self, *, status: str | None = None) -> list[InboxItem]:
+        """Kept callbacks, oldest first: by default those not (yet) reflected in an order
+        (rejected, deferred, unfinished); with ``status``, those whose status or rejection
+        kind is ``status`` (``applied``, ``deferred``, ``malformed``, ...)."""
+        self.projection.catch_up()
+        items = self.projection.inbox.values()
+        if status is None:
+            chosen = [item for item in items if item.status not in SETTLED]
+        else:
+            chosen = [item for item in items if status in (item.status, item.kind)]
+        return sorted(chosen, key=lambda item: item.received_at)
+
+    def reprocess_callback(self, item_id: UUID) -> CallbackResult:
+        """Run one kept callback through the pipeline again (``callbacks.reprocess``)."""
+        return self.callbacks.reprocess(item_id)
 
     # -- periodic jobs ------------------------------------------------------------------------
 
@@ -184,10 +223,24 @@ class OrderService(Application[UUID]):
 
     def history(self, shop_id: int, order_number: str) -> list[Any]:
         """The order's stored events, oldest first."""
-        events = list(self.events.get(order_id(shop_id, order_number)))
+        oid = order_id(shop_id, order_number)
+        try:
+            events = list(self.events.get(oid))
+        except READ_ERRORS as error:
+            raise self.orders.unreadable(oid, error) from error
         if not events:
             raise UnknownOrder(shop_id, order_number)
         return events
+
+    def list_orders(self, *, state: str | None = None) -> list[OrderView]:
+        """Every order (or those in ``state``) as of the read model, last changed last."""
+        self.projection.catch_up()
+        views = [
+            OrderView.of(order)
+            for order in self.projection.orders.values()
+            if state in (None, order.state)
+        ]
+        return sorted(views, key=lambda v: (v.changed_at or _EPOCH, v.shop_id, v.order_number))
 
     def orders_by_state(self, *, rebuild: bool = False) -> list[StateTotal]:
         """The read model: orders by state, amounts per currency."""
@@ -196,6 +249,11 @@ class OrderService(Application[UUID]):
         else:
             self.projection.catch_up()
         return self.projection.by_state()
+
+    def unreadable_events(self) -> list[UnreadableEvent]:
+        """Stored events the read model could not read back (it serves everything else)."""
+        self.projection.catch_up()
+        return list(self.projection.unreadable)
 
     def replay_verify(self) -> ReplayReport:
         """Rebuild every order from its stored events and check the invariants (``audit``)."""

@@ -4,7 +4,9 @@ One callback is one transaction: the received bytes, what became of them (an inb
 the order's new events are saved together, and only then may the caller answer 2xx. If
 processing fails unexpectedly, the raw callback is still saved, unfinished, before the error
 propagates (``process_inbox``, run at start-up, finishes it); a crash before any commit means
-no 2xx was sent, so the provider sends it again.
+no 2xx was sent, so the provider sends it again. An item whose processing raises again when
+``process_inbox`` replays it is marked failed with the error and listed (``failed``): one
+poison item must never stop every start-up.
 
 The size limit is judged here, once: a body over it is kept (its first ``limit + 1`` bytes)
 and refused as too large before any provider reads it.
@@ -18,20 +20,37 @@ from datetime import datetime
 from functools import partial
 from uuid import UUID, uuid4
 
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
 
 from orderstate.adapters.port import CallbackRefused, Fact, FactRejected, Outcome, Provider
-from orderstate.engine import order_id
+from orderstate.engine import OrderstateError, order_id
 
-from .inbox import CONFLICT, InboxItem
+from .headers import combined_fields
+from .inbox import CONFLICT, FAILED, InboxItem
 from .orders import SAVE_ATTEMPTS, Orders
 from .providers import Providers
 from .readmodel import OrderProjection
-from .views import CallbackResult
+from .unreadable import READ_ERRORS
+from .views import CallbackResult, UnknownInboxItem
 
-__all__ = ["Callbacks"]
+__all__ = ["SETTLED", "Callbacks", "InboxItemSettled"]
 
 log = logging.getLogger(__name__)
+
+SETTLED = frozenset({Outcome.APPLIED, Outcome.DUPLICATE, Outcome.STALE})
+"""Inbox statuses of callbacks already reflected in their order: nothing to process again."""
+
+
+class InboxItemSettled(OrderstateError, ValueError):
+    """The inbox item's callback is already reflected in its order; processing it again would
+    change nothing."""
+
+    def __init__(self, item_id: UUID, status: str) -> None:
+        super().__init__(f"inbox item {item_id} was already {status}: nothing to process again")
+        self.item_id = item_id
+        self.status = status
+
 
 Fetch = Callable[[], InboxItem]
 """Gives the callback's inbox item, fresh for every attempt."""
@@ -93,18 +112,58 @@ class Callbacks:
         for known in list(self.projection.unfinished_inbox()):
             if order_id is not None and known.order_id != order_id:
                 continue
-            item = self._load_item(known.id)
+            try:
+                item = self._load_item(known.id)
+            except READ_ERRORS:  # listed by the read model as unreadable; serve the rest
+                log.error("inbox item %s has an event that cannot be read; skipped", known.id)
+                continue
             if item.finished:
                 continue
             if item.deferred_for is not None and self.orders.get(item.deferred_for) is None:
                 continue
-            results.append(self._process(partial(self._load_item, item.id), item.body))
+            results.append(self._replay(item))
         return results
+
+    def reprocess(self, item_id: UUID) -> CallbackResult:
+        """Run one kept callback through the pipeline again, as it arrived (its bytes, headers
+        and receive time): a rejected one after its cause was fixed (a secret, a shop's
+        provider), a deferred one now. Items already applied are refused (``InboxItemSettled``).
+        """
+        try:
+            item = self.orders.load(item_id)
+        except AggregateNotFoundError:
+            raise UnknownInboxItem(item_id) from None
+        if not isinstance(item, InboxItem):
+            raise UnknownInboxItem(item_id)
+        if item.status in SETTLED:
+            raise InboxItemSettled(item_id, item.status)
+        return self._process(partial(self._load_item, item.id), item.body)
 
     def rejected(self) -> list[InboxItem]:
         """Callbacks that were kept but not applied, with their reasons."""
         self.projection.catch_up()
         return [item for item in self.projection.inbox.values() if item.status == Outcome.REJECTED]
+
+    def failed(self) -> list[InboxItem]:
+        """Callbacks whose processing raised when replayed, with the error: for a person."""
+        self.projection.catch_up()
+        return [item for item in self.projection.inbox.values() if item.status == FAILED]
+
+    def _replay(self, item: InboxItem) -> CallbackResult:
+        """Process a stored item again; if that raises, mark it failed (never raise): an
+        unreachable store is the exception, since nothing could be recorded then."""
+        try:
+            return self._process(partial(self._load_item, item.id), item.body)
+        except (OperationalError, InterfaceError):
+            raise
+        except Exception as error:  # whatever the item does, start-up must go on
+            reason = f"{type(error).__name__}: {error}".encode("utf-8", "backslashreplace")
+            log.exception("inbox item %s failed when replayed; marked failed", item.id)
+            fresh = self._load_item(item.id)
+            if not fresh.finished:
+                fresh.failed(reason.decode("utf-8"))
+                self._save_quietly(fresh)
+            return CallbackResult(fresh.outcome, fresh.id, reason=fresh.reason)
 
     # -- the steps ----------------------------------------------------------------------------
 
@@ -122,7 +181,7 @@ class Callbacks:
                 raise CallbackRefused(Outcome.UNAUTHENTICATED, reason)
             fact = provider.read_callback(
                 body,
-                dict(item.headers_pairs()),
+                combined_fields(item.headers_pairs()),
                 shop_id=item.shop_id,
                 shop=self.providers.shop(item.shop_id),
                 received_at=item.received_at,

@@ -1,9 +1,10 @@
 """The callback inbox: every received callback, kept as an event-sourced item in the same store.
 
 A callback's raw body, headers and receive time are saved in the same transaction as what
-became of it (applied, duplicate, stale, rejected with a reason, or deferred until its order
-appears) and as the order's new events, before the HTTP answer says 2xx: nothing acknowledged
-is lost, and nothing is applied twice. If processing fails unexpectedly, the raw callback is
+became of it (applied, duplicate, stale, rejected with a reason, deferred until its order
+appears, or failed: its processing raised when replayed, so a person must look) and as the
+order's new events, before the HTTP answer says 2xx: nothing acknowledged is lost, and nothing
+is applied twice. If processing fails unexpectedly, the raw callback is
 saved on its own, unfinished; ``OrderService.process_inbox`` (run at start-up) finishes such
 items and the deferred ones whose order now exists.
 
@@ -24,10 +25,21 @@ from eventsourcing.utils import register_topic
 
 from orderstate.adapters.port import Outcome
 
-__all__ = ["CONFLICT", "MOVED_FROM", "RECEIVED", "InboxItem", "register_moved_topics"]
+__all__ = [
+    "CONFLICT",
+    "FAILED",
+    "MOVED_FROM",
+    "RECEIVED",
+    "InboxItem",
+    "register_moved_topics",
+]
 
 RECEIVED = "received"
 """The status of an item saved before anything became of it (a crash, or an unexpected error)."""
+
+FAILED = Outcome.FAILED.value
+"""The status of an item whose processing raised when replayed: finished, listed, never retried
+(one poison item must not stop every start-up)."""
 
 CONFLICT = "conflict"
 """The rejection kind of a callback whose snapshot contradicts its order."""
@@ -78,6 +90,15 @@ class InboxItem(Aggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.status = Outcome.DEFERRED
             aggregate.order_id = self.order_id
+            aggregate.reason = self.reason
+
+    class CallbackFailed(Event):
+        """Processing it raised when it was replayed: kept with the error, never retried."""
+
+        reason: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.status = FAILED
             aggregate.reason = self.reason
 
     def __init__(
@@ -150,6 +171,9 @@ class InboxItem(Aggregate):
 
     def deferred(self, order_id: UUID, reason: str) -> None:
         self.trigger_event(self.CallbackDeferred, order_id=order_id, reason=reason)
+
+    def failed(self, reason: str) -> None:
+        self.trigger_event(self.CallbackFailed, reason=reason)
 
 
 MOVED_FROM = "orderstate.adapters.inbox"

@@ -1,5 +1,14 @@
 """The periodic jobs: reconcile (poll the provider for quiet unfinished orders), refresh one
-order, and expire orders past their time limit."""
+order, and expire orders past their time limit.
+
+Expiry never ends an order the customer may still pay. An order past its time limit is polled
+first: if the provider cannot be asked (unreachable, a timeout, an answer it could not read) it
+is left alone and counted ``unknown`` (the next run asks again); if the provider has moved it
+on, that is applied; if it is still open there (or no provider is configured to ask), the order
+goes to ``expired``, which is not final: the provider's own end closes it, reconcile keeps
+polling it, and a payment after all makes it ``need_action``. Only an order the provider never
+had ends here for good (as ``expiry_status`` says).
+"""
 
 from __future__ import annotations
 
@@ -17,6 +26,7 @@ from orderstate.adapters.port import (
     Outcome,
     ProviderCallFailed,
     ProviderNotConfigured,
+    ProviderUnreachable,
     UnknownAtProvider,
 )
 from orderstate.engine import EXPIRABLE_STATES, Order, State, order_id
@@ -25,13 +35,15 @@ from .orders import Orders
 from .placing import Placing
 from .providers import Providers
 from .readmodel import OrderProjection
+from .unreadable import UnreadableHistory
 
-__all__ = ["ExpiryStatus", "Jobs", "Polled"]
+__all__ = ["Expiry", "ExpiryStatus", "Jobs", "Polled"]
 
 log = logging.getLogger(__name__)
 
 ExpiryStatus = Literal["cancelled", "failed"]
-"""How an unpaid order past its time limit ends (the provider's docs disagree)."""
+"""How an order past its time limit ends when the provider never had it (the provider's docs
+disagree); one the provider has waits in ``expired`` for the provider's own end."""
 
 
 class Polled(StrEnum):
@@ -43,6 +55,23 @@ class Polled(StrEnum):
     """The provider has no such order, and it was not ours to create."""
     UNREACHABLE = "unreachable"
     """The provider did not answer; try again later."""
+    UNREADABLE = "unreadable"
+    """The order's stored history does not read back (``UnreadableHistory``): for a person."""
+
+
+class Expiry(StrEnum):
+    """What the expiry job did with one order past its time limit."""
+
+    EXPIRED = "expired"
+    """Still open at the provider (or no provider to ask): ``expired``, waiting for its word."""
+    ENDED = "ended"
+    """The provider never had it: ended for good (``expiry_status``)."""
+    MOVED_ON = "moved on"
+    """The provider had moved it on (paid, ended): applied instead."""
+    UNKNOWN = "unknown"
+    """The provider could not be asked, or its answer not applied: left alone until next run."""
+    UNREADABLE = "unreadable"
+    """Its stored history does not read back (``UnreadableHistory``): left for a person."""
 
 
 class Jobs:
@@ -73,7 +102,11 @@ class Jobs:
         counts: Counter[str] = Counter()
         for order in list(self.projection.orders.values()):
             if not order.is_final and order.modified_on <= cutoff:
-                counts[self._poll(order)] += 1
+                try:
+                    counts[self._poll(order)] += 1
+                except UnreadableHistory as error:
+                    log.error("reconcile: %s", error)
+                    counts[Polled.UNREADABLE] += 1
         return dict(counts)
 
     def refresh(self, shop_id: int, order_number: str) -> str:
@@ -99,7 +132,8 @@ class Jobs:
         return outcome
 
     def expire(self) -> dict[str, int]:
-        """Expire orders past their time limit, after asking the provider what it knows."""
+        """Expire orders past their time limit, after asking the provider what it knows (see
+        the module's docstring); returns how many of each ``Expiry``."""
         now = self.clock()
         self.projection.catch_up()
         counts: Counter[str] = Counter()
@@ -108,24 +142,42 @@ class Jobs:
                 continue
             if order.state not in EXPIRABLE_STATES:
                 continue
-            connected = self.providers.for_shop(order.shop_id).connected
-            if (
-                connected
-                and order.state == State.IN_PROGRESS
-                and self._poll(order) == Outcome.APPLIED
-            ):
-                counts["moved on"] += 1
-                continue
-            self.orders.change(order.id, lambda o: self._expire_if_due(o, now), "expire")
-            counts["expired"] += 1
+            try:
+                counts[self._expire(order, now)] += 1
+            except UnreadableHistory as error:
+                log.error("expire: %s", error)
+                counts[Expiry.UNREADABLE] += 1
         return dict(counts)
+
+    def _expire(self, order: Order, now: datetime) -> Expiry:
+        provider = self.providers.for_shop(order.shop_id)
+        if provider.connected:
+            try:
+                fact = provider.poll(order.shop_id, order.order_number)
+            except UnknownAtProvider:
+                if order.state != State.CREATED:
+                    log.warning("expire %s: the provider has no such order", order.order_number)
+                    return Expiry.UNKNOWN
+                self.orders.change(order.id, lambda o: self._end_if_due(o, now), "expire")
+                return Expiry.ENDED
+            except ProviderCallFailed as error:
+                log.warning("expire %s: provider state unknown (%s)", order.order_number, error)
+                return Expiry.UNKNOWN
+            if self.apply_polled(fact) == Outcome.REJECTED:
+                return Expiry.UNKNOWN
+        lapsed = self.orders.change(order.id, lambda o: _lapse_if_due(o, now), "expire")
+        return Expiry.EXPIRED if lapsed.state == State.EXPIRED else Expiry.MOVED_ON
 
     def _poll(self, order: Order) -> str:
         try:
             fact = self.providers.for_shop(order.shop_id).poll(order.shop_id, order.order_number)
         except UnknownAtProvider:
             if order.state == State.CREATED:  # the provider never got it: create it now
-                self.placing.create_at_provider(order, None)
+                try:
+                    self.placing.create_at_provider(order, None)
+                except ProviderUnreachable as error:
+                    log.warning("reconcile %s: %s", order.order_number, error)
+                    return Polled.UNREACHABLE
                 return Polled.CREATED
             return Polled.MISSING
         except ProviderCallFailed as error:
@@ -133,13 +185,19 @@ class Jobs:
             return Polled.UNREACHABLE
         return self.apply_polled(fact)
 
-    def _expire_if_due(self, order: Order, now: datetime) -> None:
+    def _end_if_due(self, order: Order, now: datetime) -> None:
         if order.state in EXPIRABLE_STATES:
             order.expire(now, ends_in=self.expiry_status)
 
     def _require_connected(self, job: str) -> None:
         if not self.providers.any_connected:
             raise ProviderNotConfigured(f"{job} needs a provider: set its access token")
+
+
+def _lapse_if_due(order: Order, now: datetime) -> None:
+    """``expired`` unless the order has moved on meanwhile (a poll, a callback)."""
+    if order.state in EXPIRABLE_STATES:
+        order.lapse(now)
 
 
 def _oid(fact: Fact) -> UUID:

@@ -1,9 +1,10 @@
 """Loading and saving orders: get → command → save, retried when a concurrent writer wins.
 
 Every use case of the service goes through ``Orders``: one load of the order per command, a
-not-found as ``UnknownOrder``, and on eventsourcing's ``IntegrityError`` (another writer saved
-the same order version first) a reload and a second run of the command, a bounded number of
-times. Listeners hear about every saved change.
+not-found as ``UnknownOrder``, an order whose stored history cannot be read back as
+``UnreadableHistory`` (naming the order and the event), and on eventsourcing's
+``IntegrityError`` (another writer saved the same order version first) a reload and a second
+run of the command, a bounded number of times. Listeners hear about every saved change.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from eventsourcing.persistence import IntegrityError
 
 from orderstate.engine import Order, order_id, project_order
 
+from .unreadable import READ_ERRORS, UnreadableEvent, UnreadableHistory, diagnose, reason_of
 from .views import Listener, OrderUpdate, OrderView, UnknownOrder
 
 __all__ = ["SAVE_ATTEMPTS", "Orders"]
@@ -39,7 +41,16 @@ class Orders:
             order: Order = self._app.repository.get(oid, projector_func=project_order)
         except AggregateNotFoundError:
             return None
+        except READ_ERRORS as error:
+            raise self.unreadable(oid, error) from error
         return order
+
+    def unreadable(self, oid: UUID, error: Exception) -> UnreadableHistory:
+        """The error for order ``oid``, whose history raised ``error`` when read."""
+        found = diagnose(self._app.recorder, self._app.mapper, oid)
+        if found is not None:
+            return found
+        return UnreadableHistory(str(oid), UnreadableEvent(oid, 0, "?", reason_of(error)))
 
     def find(self, shop_id: int, order_number: str) -> Order | None:
         return self.get(order_id(shop_id, order_number))

@@ -68,7 +68,8 @@ class Placing:
 
     def create_at_provider(self, order: Order, customer: Customer | None) -> Order:
         """Create ``order`` at its provider; a refusal fails it, an unknown outcome leaves it
-        ``created`` for reconciliation."""
+        ``created`` for reconciliation, and ``ProviderUnreachable`` (nothing was sent) leaves it
+        ``created`` and propagates, so the caller can say so and place it again."""
         shop = self.providers.shop(order.shop_id)
         checkout = Checkout(
             shop_id=order.shop_id,

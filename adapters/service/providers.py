@@ -27,7 +27,11 @@ class Providers:
         self.shops = dict(shops)
         for shop_id, shop in self.shops.items():
             if shop.provider is not None and shop.provider not in self._by_name:
-                raise UnknownProvider(f"shop {shop_id}: no provider {shop.provider!r}")
+                # Not echoed: in a mistyped shops setting the "provider" may be a secret.
+                known = ", ".join(self._by_name)
+                raise UnknownProvider(
+                    f"shop {shop_id}: the provider it names is not registered (one of {known})"
+                )
 
     @property
     def names(self) -> tuple[str, ...]:

@@ -3,11 +3,14 @@
 ``OrderProjection`` follows every event in the log, in order, and keeps what the read side
 needs: each order's current state and amounts (folded with the engine itself, so it cannot
 disagree with the aggregate) and each inbox item's status. ``catch_up`` reads only what is new;
-``rebuild`` starts again from the first notification.
+``rebuild`` starts again from the first notification. A notification that cannot be read back
+(unknown topic, corrupt state) is listed in ``unreadable`` and skipped, so that one bad row
+never stops a start-up.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -17,8 +20,11 @@ from uuid import UUID
 from orderstate.engine import Money, Order, project_order
 
 from .inbox import InboxItem
+from .unreadable import UnreadableEvent, decode
 
 __all__ = ["OrderProjection", "StateTotal"]
+
+log = logging.getLogger(__name__)
 
 PAGE = 500
 
@@ -35,9 +41,10 @@ class StateTotal:
 class OrderProjection:
     """Orders and inbox items as of the last notification read."""
 
-    def __init__(self, select: Callable[[int, int], list[Any]], decode: Callable[[Any], Any]):
+    def __init__(self, select: Callable[[int, int], list[Any]], mapper: Any):
         self._select = select
-        self._decode = decode
+        self._mapper = mapper
+        self.unreadable: list[UnreadableEvent] = []
         self.position = 0
         self.orders: dict[UUID, Order] = {}
         self.inbox: dict[UUID, InboxItem] = {}
@@ -47,6 +54,7 @@ class OrderProjection:
         self.position = 0
         self.orders.clear()
         self.inbox.clear()
+        self.unreadable.clear()
         self.catch_up()
 
     def catch_up(self) -> int:
@@ -57,7 +65,12 @@ class OrderProjection:
             if not page:
                 return read
             for notification in page:
-                self._fold(self._decode(notification))
+                event, bad = decode(self._mapper, notification)
+                if bad is None:
+                    self._fold(event)
+                else:
+                    log.error("skipped an unreadable event: %s of %s", bad, bad.originator_id)
+                    self.unreadable.append(bad)
                 self.position = notification.id
             read += len(page)
 

@@ -2,14 +2,15 @@
 
 One load of the order per request. The provider's answer is only an acknowledgement: its
 callback (or a poll) brings the outcome. A definitive refusal is recorded on the order
-(``RequestDeclined``) and raised; an unknown outcome leaves the request pending.
+(``RequestDeclined``) and raised, and so is a request that could not be sent at all
+(``ProviderUnreachable``); an unknown outcome leaves the request pending.
 """
 
 from __future__ import annotations
 
 import logging
 
-from orderstate.adapters.port import Operation, OutcomeUnknown, ProviderRefused
+from orderstate.adapters.port import Operation, OutcomeUnknown, ProviderRefused, ProviderUnreachable
 from orderstate.engine import InvalidAmount, Money, Order
 
 from .orders import Orders
@@ -47,9 +48,9 @@ class Requests:
             return OrderView.of(order)
         try:
             provider.request(operation, order, money)
-        except ProviderRefused as error:
-            if wanted is not None:
-                reason = str(error)
+        except (ProviderRefused, ProviderUnreachable) as error:
+            if wanted is not None:  # refused, or never sent: either way nothing is pending
+                reason = str(error) if isinstance(error, ProviderRefused) else f"not sent: {error}"
                 order = self.orders.change(
                     order.id, lambda o: o.record_request_declined(reason), loaded=order
                 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from uuid import UUID
 
 from orderstate.adapters.port import Outcome
@@ -16,6 +17,7 @@ __all__ = [
     "OrderUpdate",
     "OrderView",
     "ReplayReport",
+    "UnknownInboxItem",
     "UnknownOrder",
 ]
 
@@ -27,6 +29,14 @@ class UnknownOrder(OrderstateError, LookupError):
         super().__init__(f"no order {order_number} in shop {shop_id}")
         self.shop_id = shop_id
         self.order_number = order_number
+
+
+class UnknownInboxItem(OrderstateError, LookupError):
+    """No inbox item (kept callback) with this id is stored here."""
+
+    def __init__(self, item_id: object) -> None:
+        super().__init__(f"no inbox item {item_id}")
+        self.item_id = item_id
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,9 @@ class OrderView:
     confirmation_sender: str
     reason: str | None
     version: int
+    changed_at: datetime | None = field(default=None, compare=False)
+    """When its last event was recorded (UTC); not compared: two stores holding the same
+    events recorded at different times hold the same order."""
 
     @classmethod
     def of(cls, order: Order) -> OrderView:
@@ -61,6 +74,7 @@ class OrderView:
             confirmation_sender=order.confirmation_sender,
             reason=order.reason,
             version=order.version,
+            changed_at=order.modified_on,
         )
 
 

@@ -1,7 +1,9 @@
 """How the engine's value types are written to an event store (eventsourcing transcodings).
 
 Events carry ``Money``; the store keeps it as integer minor units plus the currency code, so a
-stored amount never passes through a float or a rounded decimal.
+stored amount never passes through a float or a rounded decimal. The store's transcoder is
+``OrjsonTranscoder`` (eventsourcing's JSON format, parsed and written by orjson), chosen through
+eventsourcing's ``TRANSCODER_TOPIC`` setting (``transcoder_env``).
 """
 
 from __future__ import annotations
@@ -15,10 +17,22 @@ from eventsourcing.persistence import (
     Transcoding,
     UUIDAsHex,
 )
+from eventsourcing.utils import get_topic
 
 from orderstate.engine.money import Money
 
-__all__ = ["MoneyAsDict", "order_transcoder", "register_transcodings"]
+from .orjson_transcoder import OrjsonTranscoder
+
+__all__ = [
+    "TRANSCODER_TOPIC",
+    "MoneyAsDict",
+    "order_transcoder",
+    "register_transcodings",
+    "transcoder_env",
+]
+
+TRANSCODER_TOPIC = get_topic(OrjsonTranscoder)
+"""The transcoder every store writes and reads with (eventsourcing's ``TRANSCODER_TOPIC``)."""
 
 
 class MoneyAsDict(Transcoding):
@@ -41,7 +55,12 @@ def register_transcodings(transcoder: JSONTranscoder) -> None:
 
 
 def order_transcoder() -> JSONTranscoder:
-    """A JSON transcoder ready for Order events."""
-    transcoder = JSONTranscoder()
+    """The store's transcoder, ready for Order events."""
+    transcoder = OrjsonTranscoder()
     register_transcodings(transcoder)
     return transcoder
+
+
+def transcoder_env() -> dict[str, str]:
+    """eventsourcing's setting that makes an application build the store's transcoder."""
+    return {"TRANSCODER_TOPIC": TRANSCODER_TOPIC}

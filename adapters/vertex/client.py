@@ -34,10 +34,12 @@ from orderstate.engine.money import Money
 from .errors import (
     Conflict,
     MalformedCallback,
+    NotConnected,
     OrderNotFound,
     ProviderError,
     ProviderTimeout,
     TransportFailed,
+    UnreadableAnswer,
     error_for_status,
 )
 from .models import OrderSnapshot, PaymentMethod
@@ -367,6 +369,9 @@ def decode_reply(
     call: Call[T], request: httpx.Request, reply: httpx.Response | httpx.TransportError
 ) -> T:
     """The model for a success answer; otherwise raise the matching ``ProviderError``."""
+    if isinstance(reply, httpx.ConnectError | httpx.ConnectTimeout):
+        message = f"could not connect to {request.url.host}:{request.url.port}: {reply}"
+        raise NotConnected(message, request=request) from reply
     if isinstance(reply, httpx.TimeoutException):
         message = f"no answer in time ({type(reply).__name__})"
         raise ProviderTimeout(message, request=request) from reply
@@ -380,7 +385,7 @@ def decode_reply(
         return call.decode(data)
     except (MalformedCallback, MoneyError) as error:
         message = f"{reply.status_code} answer: unreadable {call.what}: {error}"
-        raise ProviderError(message, status=reply.status_code, request=request) from error
+        raise UnreadableAnswer(message, status=reply.status_code, request=request) from error
 
 
 def _envelope(call: Call[T], response: httpx.Response, request: httpx.Request) -> object:
@@ -392,10 +397,10 @@ def _envelope(call: Call[T], response: httpx.Response, request: httpx.Request) -
         body = parse_json(response.content, limit=RESPONSE_BODY_LIMIT)
     except MalformedCallback as error:
         message = f"{status} answer is not JSON: {error.reason}"
-        raise ProviderError(message, status=status, request=request) from None
+        raise UnreadableAnswer(message, status=status, request=request) from None
     if not isinstance(body, dict) or "data" not in body:
         message = f'{status} answer lacks the {{"data": ...}} envelope'
-        raise ProviderError(message, status=status, request=request)
+        raise UnreadableAnswer(message, status=status, request=request)
     return body["data"]
 
 

@@ -11,14 +11,18 @@
     │   ├── Unsupported               422
     │   ├── ProviderUnavailable       5xx
     │   ├── ProviderTimeout           no answer in time (the outcome is unknown)
-    │   └── TransportFailed           connection refused/reset (the outcome may be unknown)
+    │   ├── UnreadableAnswer          a success status with a body we cannot read
+    │   └── TransportFailed           connection lost or reset (the outcome may be unknown)
+    │       └── NotConnected          no connection was made: nothing was sent
     ├── SignatureVerificationError    a callback whose signature is missing, malformed or wrong
     ├── MalformedCallback             a verified callback body we cannot read; names the field
     │   └── CallbackTooLarge          a body over the size limit
     └── SnapshotRejected              a provider view that contradicts the local order
 
-``ProviderTimeout``, ``TransportFailed`` and ``ProviderUnavailable`` are *ambiguous*: the
-provider may have acted. Callers must look before they post again (see ``client``).
+``ProviderTimeout``, ``TransportFailed``, ``ProviderUnavailable`` and ``UnreadableAnswer`` are
+*ambiguous*: the provider may have acted (on a 2xx it did). Callers must look before they post
+again (see ``client``). ``NotConnected`` is not: a connection refused (or an unknown host, or a
+connect timeout) means the request never left, so the provider surely did nothing.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ __all__ = [
     "Conflict",
     "Forbidden",
     "MalformedCallback",
+    "NotConnected",
     "OrderNotFound",
     "PreconditionFailed",
     "ProviderError",
@@ -46,6 +51,7 @@ __all__ = [
     "SignatureVerificationError",
     "SnapshotRejected",
     "TransportFailed",
+    "UnreadableAnswer",
     "Unsupported",
     "ValidationFailed",
     "VertexError",
@@ -122,10 +128,24 @@ class ProviderTimeout(ProviderError):
     ambiguous = True
 
 
+class UnreadableAnswer(ProviderError):
+    """A success status whose body cannot be read: the provider acted, so this is never a
+    refusal to record; what it did is settled by polling."""
+
+    ambiguous = True
+
+
 class TransportFailed(ProviderError):
     """The connection failed; if the request was sent, the provider may have acted."""
 
     ambiguous = True
+
+
+class NotConnected(TransportFailed):
+    """No connection could be made (refused, unknown host, connect timeout): the request was
+    never sent, so the provider did nothing and sending it again is safe."""
+
+    ambiguous = False
 
 
 _BY_STATUS: dict[int, type[ProviderError]] = {

@@ -226,9 +226,18 @@ def as_list(value: object, path: str) -> list[object]:
 
 
 def as_string(value: object, path: str) -> str:
-    """``value`` if it is a string; otherwise ``MalformedCallback`` naming ``path``."""
+    """``value`` if it is a string that is text; otherwise ``MalformedCallback`` naming ``path``.
+
+    JSON's ``\\ud800`` escape decodes to a lone surrogate, which no UTF-8 store can hold: read
+    as text it would fail every save (and every replay) of whatever it reached.
+    """
     if not isinstance(value, str):
         raise MalformedCallback(path, f"expected a string, got {_kind(value)}")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        reason = f"not text: a lone surrogate at character {error.start}"
+        raise MalformedCallback(path, reason) from None
     return value
 
 

@@ -24,6 +24,7 @@ from orderstate.adapters.port import (
     OutcomeUnknown,
     ProviderNotConfigured,
     ProviderRefused,
+    ProviderUnreachable,
     Shop,
     UnknownAtProvider,
     Update,
@@ -35,6 +36,7 @@ from .client import Accepted, CreatedOrder, CreateOrder, Customer
 from .errors import (
     CallbackTooLarge,
     MalformedCallback,
+    NotConnected,
     OrderNotFound,
     ProviderError,
     SignatureVerificationError,
@@ -208,6 +210,8 @@ def _required(amount: Money | None) -> Money:
 def _raise_neutral(error: ProviderError) -> NoReturn:
     if isinstance(error, OrderNotFound):
         raise UnknownAtProvider(str(error)) from error
+    if isinstance(error, NotConnected):
+        raise ProviderUnreachable(str(error)) from error
     if error.ambiguous:
         raise OutcomeUnknown(str(error)) from error
     raise ProviderRefused(str(error)) from error

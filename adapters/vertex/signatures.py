@@ -99,6 +99,8 @@ def _signature_from(headers: Mapping[str, str], header: str) -> str:
     if len(values) > 1:
         raise SignatureVerificationError(f"{header} header is given more than once")
     value = values.pop().strip()
+    if "," in value:  # repeated fields arrive joined with ", " (RFC 9110, 5.3): never pick one
+        raise SignatureVerificationError(f"{header} header is given more than once")
     if not value:
         raise SignatureVerificationError(f"{header} header is empty")
     if not value.isascii() or _HEX.fullmatch(value) is None:

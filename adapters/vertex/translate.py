@@ -13,6 +13,10 @@ stale; and while the local order is in ``review``, an ``in_progress`` snapshot w
 activity is the one from before the review, so it is stale too. Generally a snapshot whose
 state can lead to the local state (an ancestor in the life cycle) with no more money moved is
 stale; one that is neither ahead nor behind is rejected.
+
+One rule overrides the search: an order ``expired`` here that the provider shows with money held
+or taken stops at ``need_action`` (``AmountMismatchDetected``): the customer paid for an order
+the shop gave up on, and a person decides (ship, or refund), never the translator.
 """
 
 from __future__ import annotations
@@ -205,7 +209,8 @@ STEPS: dict[str, Step] = {
 """Events the provider's view can imply, keyed by the spec's event names (checked at import).
 Merchant requests (``*Requested``, ``RequestDeclined``) and ``AuthorizationExpired`` (the
 provider reports a lapsed hold as ``cancelled``) are never inferred from a snapshot;
-``ConfirmationEmailDue`` follows ``PaymentCaptured`` by itself."""
+``ConfirmationEmailDue`` follows ``PaymentCaptured`` by itself; ``OrderExpired`` is the shop's own
+decision (``Order.lapse``)."""
 
 
 def check_steps(steps: Mapping[str, Step], lifecycle: Lifecycle[str] = LIFECYCLE) -> None:
@@ -288,6 +293,9 @@ def apply_snapshot(order: Order, snapshot: OrderSnapshot) -> Translation:
         return Translation(Outcome.DUPLICATE)
     if _is_pre_review(order, view):
         return Translation(Outcome.STALE)
+    if order.state == State.EXPIRED and not view.authorized.is_zero:
+        STEPS["AmountMismatchDetected"](order, view, snapshot)
+        return Translation(Outcome.APPLIED, ("AmountMismatchDetected",))
     path = plan(order, view, snapshot)
     if path is not None:
         for event in path:

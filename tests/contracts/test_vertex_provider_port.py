@@ -18,6 +18,7 @@ from orderstate.adapters.port import (
     OutcomeUnknown,
     ProviderNotConfigured,
     ProviderRefused,
+    ProviderUnreachable,
     Shop,
     UnknownAtProvider,
 )
@@ -171,3 +172,27 @@ def test_a_server_error_becomes_outcome_unknown() -> None:
         provider.request(Operation.REFUND, placed(), PHP)
     with pytest.raises((OutcomeUnknown, ProviderRefused)):
         provider.create(checkout)
+
+
+def test_a_connection_never_made_becomes_provider_unreachable_not_outcome_unknown() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+
+    config = VertexConfig(
+        token="t", base_url="http://vertex.test", retry=RetryPolicy(max_attempts=1)
+    )
+    provider = VertexProvider(VertexClient(config, transport=httpx.MockTransport(handler)))
+    checkout = Checkout(
+        shop_id=115,
+        order_number="test04",
+        amount=PHP,
+        auto_capture=True,
+        time_limit=None,
+        webhook_url=None,
+    )
+
+    with pytest.raises(ProviderUnreachable) as caught:
+        provider.create(checkout)
+    assert not isinstance(caught.value, OutcomeUnknown | ProviderRefused)
+    with pytest.raises(ProviderUnreachable):
+        provider.request(Operation.CAPTURE, placed(), None)

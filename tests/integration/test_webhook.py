@@ -113,9 +113,9 @@ def test_refuses_a_callback_without_a_signature_and_keeps_it_with_the_reason() -
     response = post(service, body, {"content-type": "application/json"})
 
     assert response.status_code == 401
-    assert f"{SIGNATURE_HEADER} header is missing" in response.json()["reason"]
     [kept] = service.rejected_callbacks()
     assert kept.body == body
+    assert f"{SIGNATURE_HEADER} header is missing" in str(kept.reason)
 
 
 def test_refuses_a_callback_for_a_shop_with_no_secret_configured() -> None:
@@ -125,7 +125,8 @@ def test_refuses_a_callback_for_a_shop_with_no_secret_configured() -> None:
     response = post(service, body, signed(body), url="/callbacks/vertex/999")
 
     assert response.status_code == 401
-    assert "no callback secret is configured" in response.json()["reason"]
+    [kept] = service.rejected_callbacks()
+    assert "no callback secret is configured" in str(kept.reason)
 
 
 def test_answers_400_naming_the_problem_for_a_signed_body_that_is_not_json() -> None:

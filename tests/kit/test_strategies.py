@@ -61,9 +61,10 @@ NOT_PRODUCED_ORDER_STATUSES = {OrderStatus.REGISTERED}
 """Provider statuses no documented outcome emits (a just-created order is in_progress)."""
 NOT_PRODUCED_PAYMENT_STATUSES = {PaymentStatus.IN_PROGRESS}
 """Charge statuses no history shows (a charge appears once it is authorized or settled)."""
-TRANSIT_STATES = {"created", "paid"}
-"""Local states no provider view maps to: before the provider knows the order, and the
-instant between capture and clearing or settlement."""
+TRANSIT_STATES = {"created", "paid", "expired"}
+"""Local states no provider view maps to: before the provider knows the order, the instant
+between capture and clearing or settlement, and the shop's own expiry while the provider's
+order is still open."""
 
 T = TypeVar("T")
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from orderstate.adapters.bootstrap import build_service
 from orderstate.adapters.service import OrderService, Shop
+from orderstate.adapters.store import OrjsonTranscoder
 from orderstate.engine import Money
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -50,3 +51,45 @@ def test_a_0_1_0_store_replays_clean_and_finishes_its_deferred_callback(tmp_path
     assert (report.orders, report.failures) == (2, ())
     assert placed.state == "in_progress"  # the callback deferred in 0.1.0 applied now
     service.close()
+
+
+def test_a_store_written_with_the_stdlib_transcoder_decodes_every_event_as_it_did(
+    tmp_path: Path,
+) -> None:
+    service = open_copy("store-json-1.sqlite", tmp_path)
+    expected = (FIXTURES / "store-json-1.events.txt").read_text().splitlines()
+
+    decoded = [
+        f"{n.id} {type(e).__qualname__} {sorted(vars(e).items())!r}"
+        for n in service.recorder.select_notifications(1, 10_000)
+        for e in [service.mapper.to_domain_event(n)]
+    ]
+
+    assert isinstance(service.mapper.transcoder, OrjsonTranscoder)
+    assert decoded == expected
+    service.close()
+
+
+def test_a_store_written_with_the_stdlib_transcoder_replays_and_takes_new_events(
+    tmp_path: Path,
+) -> None:
+    service = open_copy("store-json-1.sqlite", tmp_path)
+
+    report = service.replay_verify()
+    kept, refunded = service.view(115, "K-1"), service.view(115, "K-2")
+    placed = service.place(shop_id=115, order_number="K-3", amount=Money.parse("1.50", "EUR"))
+    service.close()
+    reopened = open_copy_again(tmp_path / "store-json-1.sqlite")
+    again = reopened.replay_verify()
+
+    assert (report.orders, report.events, report.failures) == (13, 70, ())
+    assert (kept.state, kept.amount) == ("cancelled", Money(123_456, "EUR"))
+    assert kept.captured == Money(0, "EUR")
+    assert (refunded.state, refunded.refunded) == ("partially_refunded", Money(2_000, "CLP"))
+    assert placed.state == "created"
+    assert (again.orders, again.events, again.failures) == (14, 71, ())
+    reopened.close()
+
+
+def open_copy_again(path: Path) -> OrderService:
+    return build_service(store=str(path), shops=SHOPS)

@@ -9,7 +9,9 @@ by a request are POSTed after its response (a background task).
 
 The payment page (``/payment?session-id=...``) is what ``paymentLink`` points at: three forms
 that POST to ``/payment/{session}/pay|decline|abandon``; tests may POST there directly, with an
-optional ``amount`` (query, form or JSON field) to pay a different amount than ordered.
+optional ``amount`` (query, form or JSON field) to pay a different amount than ordered. Without
+a browser, POST to the link itself: ``curl -d action=pay "$PAYMENT_LINK"`` (``action`` is pay,
+decline or abandon; pay when absent).
 """
 
 from __future__ import annotations
@@ -80,6 +82,7 @@ def build_app(sim: SimulatedGateway) -> Starlette:
         *api,
         Mount(API_PREFIX, routes=api),
         Route("/payment", _payment_page, methods=["GET"]),
+        Route("/payment", _payment_link_action, methods=["POST"]),
         Route("/payment/{session}/{action}", _payment_action, methods=["POST"]),
     ]
     app = Starlette(
@@ -221,9 +224,24 @@ async def _payment_page(request: Request) -> Response:
 
 
 async def _payment_action(request: Request) -> Response:
+    return await _act(request, request.path_params["session"], request.path_params["action"])
+
+
+async def _payment_link_action(request: Request) -> Response:
+    """A POST to the payment link itself: the page's forms for a terminal (curl, no browser)."""
+    session = request.query_params.get("session-id", "")
+    action = request.query_params.get("action")
+    if action is None and request.headers.get("content-type", "").startswith(
+        "application/x-www-form-urlencoded"
+    ):
+        raw = await request.body()
+        action = dict(parse_qsl(raw.decode("utf-8", errors="replace"))).get("action")
+    return await _act(request, session, action or "pay")
+
+
+async def _act(request: Request, session: str, action: str) -> Response:
     sim: SimulatedGateway = request.app.state.sim
-    order = sim.session(request.path_params["session"])
-    action = request.path_params["action"]
+    order = sim.session(session)
     if order is None or action not in ("pay", "decline", "abandon"):
         return _error_body(404, "Not found", "no such payment session or action")
     number, shop_id = order.order_number, order.shop_id

@@ -14,9 +14,10 @@ import itertools
 import json
 import random
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -44,6 +45,8 @@ class Operation:
     kind: str
     order: SimOrder
     apply: Callable[[], None]
+    queued_at: float = field(default_factory=time.monotonic)
+    """When it was accepted (``time.monotonic``), for a served simulator applying it later."""
 
 
 class GatewayCore:
@@ -119,9 +122,13 @@ class GatewayCore:
 
     # --- the 202-operation queue ------------------------------------------------------------
 
-    def _run_operations(self) -> int:
+    def _run_operations(self, *, queued_before: float | None = None) -> int:
+        """Apply queued operations in order; with ``queued_before``, only those accepted
+        before that ``time.monotonic`` instant (the queue is in acceptance order)."""
         count = 0
         while self._operations:
+            if queued_before is not None and self._operations[0].queued_at > queued_before:
+                break
             operation = self._operations.popleft()
             count += 1
             try:

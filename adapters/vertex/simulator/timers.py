@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -50,10 +51,13 @@ class Timekeeping(GatewayCore):
 
     _timers: list[_Timer]
 
-    def run_pending(self) -> int:
-        """Apply the accepted (202) operations now; returns how many there were."""
+    def run_pending(self, *, older_than: float | None = None) -> int:
+        """Apply the accepted (202) operations now; returns how many there were. With
+        ``older_than`` (seconds), only those accepted at least that long ago."""
         with self._lock:
-            return self._run_operations()
+            if older_than is None:
+                return self._run_operations()
+            return self._run_operations(queued_before=time.monotonic() - older_than)
 
     def advance(self, delta: timedelta) -> None:
         """Move the clock: apply pending operations, fire due timers in time order, then
@@ -62,6 +66,14 @@ class Timekeeping(GatewayCore):
             raise ValueError("the simulator's clock does not go backwards")
         with self._lock:
             self._run_operations()
+            self.advance_timers(delta)
+
+    def advance_timers(self, delta: timedelta) -> None:
+        """Move the clock and fire due timers, leaving queued operations alone (a served
+        simulator on the wall clock applies those after their own delay)."""
+        if delta < timedelta(0):
+            raise ValueError("the simulator's clock does not go backwards")
+        with self._lock:
             target = self.clock.now() + delta
             while self._timers and self._timers[0].due <= target:
                 timer = heapq.heappop(self._timers)

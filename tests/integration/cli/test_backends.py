@@ -58,6 +58,8 @@ def test_the_commands_run_a_two_stage_order_end_to_end(
     assert code == 0, out
     assert json.loads(run(db, provider, "show", "115/cli-1", "--json")[1])["pending"] == "cancel"
     code, out = run(db, provider, "orders", "--json")
+    assert [row["order_number"] for row in json.loads(out)] == ["cli-1"]
+    code, out = run(db, provider, "orders", "--totals", "--json")
     assert json.loads(out)[0]["orders"] == 1
     code, out = run(db, provider, "history", "115/cli-1", "--json")
     assert [e["event"] for e in json.loads(out)][-1] == "CancelRequested"

@@ -80,7 +80,7 @@ def test_history_lists_the_events_oldest_first(db: str, tmp_path: Path) -> None:
 
 
 def test_orders_groups_by_state_with_totals(db: str) -> None:
-    code, out, _ = run(db, "orders", "--json")
+    code, out, _ = run(db, "orders", "--totals", "--json")
 
     assert code == 0
     assert json.loads(out) == [{"state": "created", "orders": 1, "totals": ["56.99 PHP"]}]

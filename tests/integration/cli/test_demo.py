@@ -7,6 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from orderstate.adapters.bootstrap import build_service
@@ -55,4 +56,37 @@ def test_make_demo_works_on_a_fresh_clone(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "orders by state" in result.stdout
     assert "all equal their live state" in result.stdout
-    assert (clone / "orderstate.db").exists()
+    assert "demo store: orderstate-demo.db" in result.stdout
+    assert (clone / "orderstate-demo.db").exists()
+
+
+def test_a_second_run_gets_a_fresh_store_of_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ORDERSTATE_DB", raising=False)
+    runs = [CliRunner().invoke(app, ["demo", "--orders", "8", "--seed", "2"]) for _ in range(2)]
+
+    for result in runs:
+        assert result.exit_code == 0, result.stdout + result.stderr
+        assert "demo store: orderstate-demo.db (its own, fresh for this run" in result.stdout
+        assert "missing" not in result.stdout
+    service = build_service(store=str(tmp_path / "orderstate-demo.db"))
+    assert sum(total.count for total in service.orders_by_state()) == 8
+    service.close()
+    assert not (tmp_path / "orderstate.db").exists()
+
+
+def test_a_named_store_that_holds_orders_is_refused_not_piled_onto(tmp_path: Path) -> None:
+    store = str(tmp_path / "mine.db")
+    first = CliRunner().invoke(app, ["--db", store, "demo", "--orders", "3"])
+    assert first.exit_code == 0, first.stdout + first.stderr
+
+    again = CliRunner().invoke(app, ["--db", store, "demo", "--orders", "3"])
+
+    assert again.exit_code == 1
+    assert "already holds 3 orders" in again.stderr
+    assert "customers pay" not in again.stdout  # refused before anything ran
+    service = build_service(store=store)
+    assert sum(total.count for total in service.orders_by_state()) == 3
+    service.close()

@@ -58,7 +58,7 @@ def test_the_app_factory_refuses_to_start_without_callback_secrets() -> None:
 
 
 def test_a_shop_of_a_provider_nobody_registered_is_refused_at_start() -> None:
-    with pytest.raises(UnknownProvider, match="shop 116: no provider 'acme'"):
+    with pytest.raises(UnknownProvider, match="shop 116: the provider it names is not registered"):
         build_service(shops={116: Shop(("s",), provider="acme")})
 
 

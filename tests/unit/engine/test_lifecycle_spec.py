@@ -42,7 +42,7 @@ states:
 SKIP_TO_DONE = "      - {event: Dropped, target: dropped}\n      - {event: Skipped, target: done}\n"
 
 
-def test_ships_the_thirteen_states_of_the_card() -> None:
+def test_ships_the_thirteen_states_of_the_card_and_expired() -> None:
     expected = [
         "created",
         "in_progress",
@@ -53,6 +53,7 @@ def test_ships_the_thirteen_states_of_the_card() -> None:
         "completed",
         "partially_refunded",
         "need_action",
+        "expired",
         "refunded",
         "cancelled",
         "failed",

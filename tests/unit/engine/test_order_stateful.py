@@ -41,6 +41,7 @@ COMMANDS = [
     "request_refund",
     "record_request_declined",
     "expire",
+    "lapse",
 ]
 SPINE = [
     "record_payment_link",
@@ -92,6 +93,9 @@ def expect(model: Model, command: str, amount: int, now: datetime) -> Model | No
         return (
             model.moved("cancelled") if now > DEADLINE and model.allowed("OrderCancelled") else None
         )
+    if command == "lapse":
+        ok = now > DEADLINE and s in {"created", "in_progress"}
+        return model.moved("expired") if ok else None
     simple = {
         "record_payment_link": ("PaymentLinkIssued", "in_progress"),
         "record_review_accepted": ("ReviewAccepted", "in_progress"),
@@ -135,7 +139,8 @@ def _expect_money(model: Model, command: str, amount: int) -> Model | None:
         ok = s == "authorized" and 0 < amount <= model.authorized
         return model.moved("paid", captured=amount) if ok else None
     if command == "record_mismatch":
-        ok = s in {"in_progress", "paid", "clearing"} and amount != model.amount
+        # After the shop's own expiry, any money is a mismatch: the order was given up on.
+        ok = s == "expired" or (s in {"in_progress", "paid", "clearing"} and amount != model.amount)
         return model.moved("need_action") if ok else None
     if command == "resolve_mismatch":
         if s != "need_action":
@@ -170,6 +175,8 @@ def call(order: Order, command: str, amount: Money, now: datetime) -> None:
         getattr(order, command)(amount)
     elif command == "expire":
         order.expire(now)
+    elif command == "lapse":
+        order.lapse(now)
     elif command == "resolve_mismatch":
         order.resolve_mismatch("completed")
     elif command in {

@@ -64,7 +64,7 @@ def test_a_postgresql_url_gives_every_connection_setting() -> None:
     env = store_env("postgresql://shop:s3cret@db.internal:6543/orders?schema=payments")
 
     assert env == {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "PERSISTENCE_MODULE": "orderstate.adapters.store.postgres:PostgresStore",
         "POSTGRES_DBNAME": "orders",
         "POSTGRES_HOST": "db.internal",
         "POSTGRES_PORT": "6543",
@@ -73,7 +73,24 @@ def test_a_postgresql_url_gives_every_connection_setting() -> None:
         "POSTGRES_CONNECT_TIMEOUT": "5",
         "POSTGRES_POOL_SIZE": "5",
         "POSTGRES_SCHEMA": "payments",
+        "POSTGRES_LOCK_TIMEOUT": "3",
+        "POSTGRES_STATEMENT_TIMEOUT": "30",
+        "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "10",
     }
+
+
+def test_a_postgresql_url_sets_its_sessions_timeouts() -> None:
+    env = store_env("postgresql://db.internal/orders?lock_timeout=1&statement_timeout=0")
+
+    assert env["POSTGRES_LOCK_TIMEOUT"] == "1"
+    assert env["POSTGRES_STATEMENT_TIMEOUT"] == "0"
+    assert env["POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT"] == "10"
+
+
+@pytest.mark.parametrize("value", ["-1", "1.5", "soon", "9999999"])
+def test_refuses_a_timeout_that_is_not_whole_seconds(value: str) -> None:
+    with pytest.raises(StoreError, match="lock_timeout is whole seconds"):
+        store_env(f"postgresql://db.internal/orders?lock_timeout={value}")
 
 
 def test_a_postgresql_url_without_port_user_password_or_schema_uses_the_defaults() -> None:

@@ -29,12 +29,14 @@ from orderstate.adapters.vertex.errors import (
     AuthenticationFailed,
     Conflict,
     Forbidden,
+    NotConnected,
     OrderNotFound,
     PreconditionFailed,
     ProviderError,
     ProviderTimeout,
     ProviderUnavailable,
     TransportFailed,
+    UnreadableAnswer,
     Unsupported,
     ValidationFailed,
 )
@@ -464,17 +466,17 @@ def test_accepts_an_operation_answered_with_or_without_a_body(
     ],
     ids=["no-envelope", "list", "html", "empty"],
 )
-def test_refuses_a_success_without_the_data_envelope(
+def test_reads_a_success_without_the_data_envelope_as_an_unknown_outcome(
     connect: Connect, response: Callable[[], httpx.Response]
 ) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         return response()
 
-    with pytest.raises(ProviderError, match=r"envelope|not JSON") as caught:
+    with pytest.raises(UnreadableAnswer, match=r"envelope|not JSON") as caught:
         connect(handler).create_order(NEW_ORDER)
 
     assert caught.value.status == 200
-    assert not caught.value.ambiguous
+    assert caught.value.ambiguous  # the provider acted: poll, never record a refusal
 
 
 def test_refuses_order_details_the_shared_parser_cannot_read(connect: Connect) -> None:
@@ -581,6 +583,35 @@ def test_reports_a_connection_failure_as_transport_failed(
     assert isinstance(caught.value.__cause__, failure_class)
 
 
+@pytest.mark.parametrize("failure_class", [httpx.ConnectError, httpx.ConnectTimeout])
+def test_a_connection_never_made_is_not_ambiguous(
+    connect: Connect, failure_class: type[httpx.TransportError]
+) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise failure_class("[Errno 111] Connection refused", request=request)
+
+    with pytest.raises(NotConnected) as caught:
+        connect(handler).capture(115, "test04")
+
+    assert not caught.value.ambiguous
+    assert "could not connect to" in str(caught.value)
+
+
+def test_creating_over_a_refused_connection_neither_looks_up_nor_posts_again(
+    connect: Connect,
+) -> None:
+    calls: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(line(request))
+        raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+
+    with pytest.raises(NotConnected):
+        connect(handler).create_order(NEW_ORDER)
+
+    assert calls == [f"POST {BASE}/order"]
+
+
 # --- retries ----------------------------------------------------------------------------------
 
 
@@ -674,7 +705,7 @@ def test_adopts_the_order_found_after_a_timed_out_creation_without_posting_again
 def test_adopts_a_found_order_without_a_payment_link(connect: Connect) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         if request.method == "POST":
-            raise httpx.ConnectError("reset", request=request)
+            raise httpx.ReadError("reset", request=request)
         return ok(order_json(paymentLink=None))
 
     result = connect(handler).create_order(NEW_ORDER)
