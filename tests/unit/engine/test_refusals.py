@@ -166,3 +166,14 @@ def test_an_amount_in_another_currency_is_refused_naming_the_event() -> None:
     assert type(refused) is GuardFailed
     assert refused.event == "RefundSucceeded"
     assert refused.reason == "0.01 EUR is not in the order's currency PHP"
+
+
+def test_an_early_lapse_is_refused_naming_order_expired() -> None:
+    order = Order.place(shop_id=1, order_number="x-1", amount=php("1"), time_limit=DEADLINE)
+    now = DEADLINE - timedelta(minutes=1)
+
+    refused = refusal(lambda: order.lapse(now))
+
+    assert type(refused) is DeadlineNotReached
+    assert (refused.state, refused.event) == ("created", "OrderExpired")
+    assert refused.reason == f"time limit {DEADLINE} not passed at {now}"
