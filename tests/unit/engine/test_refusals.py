@@ -177,3 +177,14 @@ def test_an_early_lapse_is_refused_naming_order_expired() -> None:
     assert type(refused) is DeadlineNotReached
     assert (refused.state, refused.event) == ("created", "OrderExpired")
     assert refused.reason == f"time limit {DEADLINE} not passed at {now}"
+
+
+def test_a_lapse_at_the_time_limit_itself_is_refused_and_just_after_it_is_recorded() -> None:
+    """The time limit is the last moment the order may still be paid: it lapses only after."""
+    order = Order.place(shop_id=1, order_number="x-2", amount=php("1"), time_limit=DEADLINE)
+
+    refused = refusal(lambda: order.lapse(DEADLINE))
+
+    assert type(refused) is DeadlineNotReached
+    order.lapse(DEADLINE + timedelta(microseconds=1))
+    assert order.state == "expired"
