@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint typecheck imports pytest diagrams graphviz postgres bench clean
+.PHONY: install demo test lint typecheck imports pytest diagrams graphviz postgres bench mutate clean
 
 install: $(STAMP)
 
@@ -54,5 +54,16 @@ diagrams: install graphviz
 bench: install
 	$(BIN)/python bench/engine.py
 
+# Mutation testing of the engine and the Vertex translator (slow: not part of `make test`).
+# Installs its own pinned tester (the [mutate] extra); see docs/testing.md.
+MUTATE_STAMP := $(VENV)/.mutate-stamp
+
+$(MUTATE_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,mutate]'
+	touch $@
+
+mutate: $(MUTATE_STAMP)
+	$(BIN)/python tools/mutate.py
+
 clean:
-	rm -rf $(VENV) .typecheck build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .typecheck build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis mutants

@@ -9,10 +9,16 @@ provider operations, clearing, deadlines and the shop's expiry job) and the call
 which it controls completely: deliver the next callback, deliver one again, hold one back, drop
 one, send a forgery, or poll the provider (reconcile one order, or all of them).
 
-Your side effects plug in by overriding ``on_update`` (or with ``machine_for(handler)``); they
-are called for every ``OrderUpdate`` the service publishes. Shipping goes through
-``self.ship(order_number)``, which records the order as it stood at that moment, so the
-invariants can judge it. After every step the machine checks:
+Your side effects plug in by overriding ``on_update`` (or with ``machine_for(handler)``): the
+machine subscribes it as a follower of the service's log (named ``shop``), so it gets an
+``OrderUpdate`` for every stored order event when the shop's worker runs (``work``), at least
+once: the worker may crash after your side effect and before its position is recorded
+(``worker_crashes``: the next run delivers the same updates again, with the same keys), and
+the warehouse may fail (``warehouse_fails_next``: the follower is retried from the same update
+on the next run). Shipping goes through ``self.ship(order_number, key=update.key)``, like a
+warehouse API that takes an idempotency key: a key already shipped ships nothing. The order is
+recorded as the update showed it, so the invariants can judge it. After every step the machine
+checks:
 
 - the engine: every state is the spec's, ``0 <= refunded <= captured <= authorized <= amount``
   and replaying the store gives the live orders (``OrderService.replay_verify``);
@@ -89,14 +95,19 @@ __all__ = [
     "DEFAULT_SETTINGS",
     "NEVER_SHIPPED_STATES",
     "PAID_STATES",
+    "SHOP_FOLLOWER",
     "Handler",
     "InProcessTransport",
     "Shipment",
     "Shipments",
     "Shipper",
     "ShopIntegrationMachine",
+    "WarehouseDown",
     "machine_for",
 ]
+
+SHOP_FOLLOWER = "shop"
+"""The name the machine's shop follows the service's log under."""
 
 DEFAULT_SETTINGS = settings(
     max_examples=100,
@@ -133,9 +144,16 @@ def _mostly(usual: str, every: tuple[str, ...]) -> st.SearchStrategy[str]:
 
 
 class Shipper(Protocol):
-    """What a shop's handler needs from its back end here: shipping an order."""
+    """What a shop's handler needs from its back end here: shipping an order.
 
-    def ship(self, order_number: str) -> None: ...
+    ``key`` is the idempotency key the warehouse dedupes on (pass ``update.key``); without
+    one, every call ships."""
+
+    def ship(self, order_number: str, *, key: str | None = None) -> None: ...
+
+
+class WarehouseDown(RuntimeError):
+    """The warehouse refused a shipment (``warehouse_fails_next``); nothing shipped."""
 
 
 Handler = Callable[[Shipper, OrderUpdate], None]
@@ -153,15 +171,25 @@ class Shipment:
 
 
 class Shipments:
-    """The recording back end: counts shipments and keeps the order's state at each one."""
+    """The recording back end: counts shipments and keeps the order's state at each one; a
+    key it has shipped before ships nothing (the warehouse's idempotency key)."""
 
     def __init__(self, view: Callable[[str], OrderView]) -> None:
         self._view = view
         self.counts: Counter[str] = Counter()
         self.log: list[Shipment] = []
+        self.keys: set[str] = set()
+        self.fail_next = False
 
-    def ship(self, order_number: str) -> None:
+    def ship(self, order_number: str, *, key: str | None = None) -> None:
+        if self.fail_next:
+            self.fail_next = False
+            raise WarehouseDown(f"the warehouse refused {order_number}")
+        if key is not None and key in self.keys:
+            return
         order = self._view(order_number)
+        if key is not None:
+            self.keys.add(key)
         self.counts[order_number] += 1
         self.log.append(Shipment(order_number, order.state, order.captured, order.refunded))
 
@@ -238,7 +266,8 @@ class ShopIntegrationMachine(RuleBasedStateMachine):
             shops={self.shop_id: Shop((DEFAULT_SHOP.secret,))},
             clock=self.sim.clock.now,
         )
-        self.shop = Shipments(self.view)
+        self.shop = Shipments(self._as_delivered)
+        self._delivering: OrderView | None = None
         self.numbers: list[str] = []
         self.pending: list[SentCallback] = []
         """Callbacks the provider sent that have not reached the shop yet, in sending order."""
@@ -247,7 +276,7 @@ class ShopIntegrationMachine(RuleBasedStateMachine):
         self._reconciled = False
         self._position: int | None = None
         self._views: dict[str, OrderView] = {}
-        self.service.subscribe(self.on_update)
+        self.service.subscribe(self._follow, name=SHOP_FOLLOWER)
 
     def _connect(self) -> VertexClient:
         token = DEFAULT_SHOP.tokens[0]
@@ -270,10 +299,25 @@ class ShopIntegrationMachine(RuleBasedStateMachine):
     # -- the shop ---------------------------------------------------------------------------
 
     def on_update(self, update: OrderUpdate) -> None:
-        """Your side effects; the base shop does nothing. Ship with ``self.ship(number)``."""
+        """Your side effects; the base shop does nothing. Ship with
+        ``self.ship(number, key=update.key)``."""
 
-    def ship(self, order_number: str) -> None:
-        self.shop.ship(order_number)
+    def ship(self, order_number: str, *, key: str | None = None) -> None:
+        self.shop.ship(order_number, key=key)
+
+    def _follow(self, update: OrderUpdate) -> None:
+        self._delivering = update.view
+        try:
+            self.on_update(update)
+        finally:
+            self._delivering = None
+
+    def _as_delivered(self, order_number: str) -> OrderView:
+        """The order as the update being delivered shows it (else as it is now)."""
+        delivering = self._delivering
+        if delivering is not None and delivering.order_number == order_number:
+            return delivering
+        return self.view(order_number)
 
     @property
     def shipments(self) -> Counter[str]:
@@ -429,6 +473,29 @@ class ShopIntegrationMachine(RuleBasedStateMachine):
         for number in self.numbers:
             self.service.refresh(self.shop_id, number)
         self._reconciled = True
+
+    # -- the shop's worker (followers of the log) -------------------------------------------
+
+    @rule()
+    def work(self) -> None:
+        """The shop's worker runs its followers: every stored event not yet handled reaches
+        ``on_update`` (a follower that failed is retried now)."""
+        handled = self.service.work(retry_failed=True)
+        _note(f"worker handled {handled.get(SHOP_FOLLOWER, 0)} update(s)")
+
+    @rule()
+    def worker_crashes(self) -> None:
+        """The worker handles what is new, then dies before recording how far it got: the
+        next run delivers the same updates again, with the same keys."""
+        followers = self.service.followers
+        before = self.service.read_store.position(SHOP_FOLLOWER)
+        self.service.work(retry_failed=True)
+        followers.rewind(SHOP_FOLLOWER, before)
+
+    @rule()
+    def warehouse_fails_next(self) -> None:
+        """The warehouse refuses the next shipment (the follower is retried from there)."""
+        self.shop.fail_next = True
 
     # -- invariants -------------------------------------------------------------------------
 

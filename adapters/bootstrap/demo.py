@@ -28,7 +28,13 @@ import httpx
 
 from orderstate.adapters.loopback import serve_app
 from orderstate.adapters.port import Customer, Operation, Shop
-from orderstate.adapters.service import OrderService, OrderView, ReplayReport, StateTotal
+from orderstate.adapters.service import (
+    OrderService,
+    OrderView,
+    RecordingMailer,
+    ReplayReport,
+    StateTotal,
+)
 from orderstate.adapters.vertex import VertexClient, VertexConfig, provider_view
 from orderstate.adapters.vertex.simulator import (
     API_PREFIX,
@@ -94,6 +100,8 @@ class DemoReport:
     replay: ReplayReport
     callbacks: int
     reconciled: dict[str, int]
+    confirmations: int = 0
+    """Confirmation emails the outbox follower handed to the mailer (customers with no email)."""
     disagreements: list[str] = field(default_factory=list)
 
     @property
@@ -151,8 +159,12 @@ def run_demo(
         client = VertexClient(
             VertexConfig(token=TOKEN, base_url=provider_site.base_url + API_PREFIX)
         )
-        service = build_service(store=store, vertex_client=client, clock=sim.clock.now)
-        with serve_app(create_app(service), lifespan="on", name="webhook") as webhook:
+        mailer = RecordingMailer()
+        service = build_service(
+            store=store, vertex_client=client, clock=sim.clock.now, mailer=mailer
+        )
+        app = create_app(service, run_followers=True)
+        with serve_app(app, lifespan="on", name="webhook") as webhook:
             url = f"{webhook.base_url}/callbacks/vertex/{SHOP}"
             service.providers.shops[SHOP] = Shop((SECRET,), url)
             checkouts = _plan(orders, rng)
@@ -161,6 +173,8 @@ def run_demo(
             _merchant_actions(service, sim, checkouts, progress)
             reconciled = _settle(service, sim)
             report = _check(service, sim, checkouts, reconciled, started)
+        service.work()  # whatever the followers' thread has not reached yet
+        report.confirmations = len(mailer.sent)
         service.close()  # and the client, through its provider
         if isinstance(sim.sender, httpx.Client):
             sim.sender.close()

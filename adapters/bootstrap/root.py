@@ -14,7 +14,7 @@ from typing import get_args
 from starlette.applications import Starlette
 
 from orderstate.adapters.port import DEFAULT_BODY_LIMIT, Provider, Shop
-from orderstate.adapters.service import ExpiryStatus, OrderService
+from orderstate.adapters.service import Backoff, ExpiryStatus, Mailer, OrderService
 from orderstate.adapters.store import describe
 from orderstate.adapters.vertex import VertexCalls, VertexClient, VertexConfig, VertexProvider
 from orderstate.adapters.web import create_app as create_web_app
@@ -34,11 +34,15 @@ def build_service(
     clock: Callable[[], datetime] | None = None,
     expiry_status: ExpiryStatus = "cancelled",
     body_limit: int = DEFAULT_BODY_LIMIT,
+    mailer: Mailer | None = None,
+    backoff: Backoff | None = None,
 ) -> OrderService:
     """An order service on ``store`` with every provider registered.
 
     ``vertex_client`` is what Vertex calls go through (``VertexClient``, or a client bound
     to the simulator); without one the service reads Vertex callbacks but calls nobody.
+    ``mailer`` sends the confirmation emails the outbox holds (default: ``RecordingMailer``,
+    which logs and keeps them); ``backoff`` paces the retries of a failing follower.
     """
     if expiry_status not in get_args(ExpiryStatus):  # callers without a type checker
         raise ValueError(f"expiry_status is cancelled or failed, not {expiry_status!r}")
@@ -49,6 +53,8 @@ def build_service(
         clock=clock or (lambda: datetime.now(UTC)),
         expiry_status=expiry_status,
         body_limit=body_limit,
+        mailer=mailer,
+        backoff=backoff,
     )
 
 

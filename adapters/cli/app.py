@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -231,6 +233,11 @@ def demo(
         err.print(f"disagreement: {problem}", markup=False)
     if not report.ok:
         raise typer.Exit(1)
+    out.print(
+        f"outbox: {report.confirmations} confirmation email(s) handed to the mailer "
+        "(customers who gave no email)",
+        highlight=False,
+    )
     out.print("[green]every order agrees with the provider[/]", highlight=False)
 
 
@@ -670,6 +677,52 @@ def diagram(
         _guard(lambda: output.write_text(text, encoding="utf-8"))
 
 
+# -- followers of the log -----------------------------------------------------------------
+
+
+@app.command()
+def work(
+    once: Annotated[bool, typer.Option("--once", help="Catch up, then exit")] = False,
+    interval: Annotated[float, typer.Option(min=0.01, help="Seconds between polls")] = 0.5,
+) -> None:
+    """Run the followers of the log (read model, confirmation emails) until interrupted.
+
+    Each resumes from its recorded position; a failing one is retried with backoff and
+    shown by ``orderstate status``. ``--once`` exits non-zero if a follower is failing.
+    """
+    with _opened() as service:
+        if once:
+            handled = _guard(service.work)
+            for name, count in handled.items():
+                out.print(f"{name}: {count} update(s)", highlight=False)
+            failing = [s for s in service.follower_status() if s.last_error]
+            for status in failing:
+                err.print(f"{status.name} failing: {status.last_error}", markup=False)
+            if failing:
+                raise typer.Exit(1)
+            return
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        err.print(f"following {describe(Context.settings.db)}; Ctrl-C to stop", highlight=False)
+        try:
+            service.followers.run(stop, interval=interval)
+        except KeyboardInterrupt:
+            stop.set()
+
+
+@app.command()
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
+) -> None:
+    """Each follower of the log: its position, lag behind the log's head, last error."""
+    with _opened() as service:
+        statuses = _guard(service.follower_status)
+        if as_json:
+            render.print_json(out, render.followers_json(statuses))
+        else:
+            out.print(render.followers_table(statuses))
+
+
 @app.command("serve")
 def serve_webhooks(
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
@@ -692,7 +745,8 @@ def serve_webhooks(
         ),
     ] = Settings.read_timeout,
 ) -> None:
-    """Serve the webhook app under uvicorn (POST /callbacks/vertex/{shop_id}, GET /healthz)."""
+    """Serve the webhook app under uvicorn (POST /callbacks/vertex/{shop_id}, GET /healthz),
+    with the followers of the log running in a background thread."""
     import uvicorn
 
     from orderstate.adapters.bootstrap.sandbox import start_sandbox
@@ -717,7 +771,7 @@ def serve_webhooks(
     service = _guard(lambda: service_for(settings, connect=settings.vertex_token is not None))
     try:
         uvicorn.run(
-            create_app(service, read_timeout=read_timeout),
+            create_app(service, read_timeout=read_timeout, run_followers=True),
             host=host,
             port=port,
             log_level="info",

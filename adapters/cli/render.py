@@ -11,10 +11,12 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from orderstate.adapters.service import InboxItem, OrderView, StateTotal
+from orderstate.adapters.service import FollowerStatus, InboxItem, OrderView, StateTotal
 from orderstate.engine import Money
 
 __all__ = [
+    "followers_json",
+    "followers_table",
     "history_json",
     "history_table",
     "inbox_json",
@@ -211,3 +213,22 @@ def states_table(rows: Iterable[StateTotal], title: str = "orders by state") -> 
 def print_json(console: Console, text: str) -> None:
     """JSON on stdout without rich's markup or wrapping (so scripts can parse it)."""
     console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+def followers_json(statuses: Iterable[FollowerStatus]) -> str:
+    return json.dumps([status.as_json() for status in statuses], indent=2)
+
+
+def followers_table(statuses: Iterable[FollowerStatus]) -> Table:
+    table = Table(title="followers of the log")
+    for column in ("follower", "position", "lag", "failures", "last error"):
+        table.add_column(column, justify="right" if column in {"position", "lag"} else "left")
+    for status in statuses:
+        table.add_row(
+            status.name,
+            str(status.position),
+            str(status.lag),
+            str(status.failures),
+            status.last_error or "",
+        )
+    return table

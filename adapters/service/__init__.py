@@ -1,5 +1,6 @@
 """The order service: placing, callbacks through a durable inbox, merchant requests, the
-periodic jobs, the replay audit and the read model, on one event store.
+periodic jobs, the replay audit, and the followers of its log (the persisted read model, the
+outbox's confirmation emails, the shop's own side effects), on one event store.
 
 It reaches providers only through the port (``orderstate.adapters.port``); build one with the
 composition root (``orderstate.adapters.bootstrap.build_service``), which registers them.
@@ -9,8 +10,10 @@ from orderstate.adapters.port import Customer, Operation, Outcome, Shop
 
 from .application import OrderService
 from .callbacks import InboxItemSettled
+from .followers import Backoff, Follower, FollowerStatus
 from .inbox import InboxItem
 from .jobs import ExpiryStatus, Polled
+from .outbox import ConfirmationEmail, Mailer, RecordingMailer
 from .providers import Providers, UnknownProvider
 from .readmodel import StateTotal
 from .unreadable import UnreadableEvent, UnreadableHistory
@@ -25,12 +28,17 @@ from .views import (
 )
 
 __all__ = [
+    "Backoff",
     "CallbackResult",
+    "ConfirmationEmail",
     "Customer",
     "ExpiryStatus",
+    "Follower",
+    "FollowerStatus",
     "InboxItem",
     "InboxItemSettled",
     "Listener",
+    "Mailer",
     "Operation",
     "OrderService",
     "OrderUpdate",
@@ -38,6 +46,7 @@ __all__ = [
     "Outcome",
     "Polled",
     "Providers",
+    "RecordingMailer",
     "ReplayReport",
     "Shop",
     "StateTotal",

@@ -40,12 +40,15 @@ from orderstate.engine.order import Resolution
 
 from . import audit, decisions
 from .callbacks import SETTLED, Callbacks
+from .followers import Backoff, Follower, Followers, FollowerStatus, ListenerFollower
 from .inbox import InboxItem, register_moved_topics
 from .jobs import ExpiryStatus, Jobs
 from .orders import Orders
+from .outbox import ConfirmationEmails, Mailer, RecordingMailer
 from .placing import Placing
 from .providers import Providers
 from .readmodel import OrderProjection, StateTotal
+from .readstore import read_store_for
 from .requests import Requests
 from .unreadable import READ_ERRORS, UnreadableEvent
 from .views import CallbackResult, Listener, OrderView, ReplayReport, UnknownOrder
@@ -69,6 +72,8 @@ class OrderService(Application[UUID]):
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         expiry_status: ExpiryStatus = "cancelled",
         body_limit: int = DEFAULT_BODY_LIMIT,
+        mailer: Mailer | None = None,
+        backoff: Backoff | None = None,
     ) -> None:
         register_moved_topics()
         super().__init__(env={**store_env(store), **transcoder_env()})
@@ -76,10 +81,13 @@ class OrderService(Application[UUID]):
         self.clock = clock
         self.body_limit = body_limit
         self.orders = Orders(self, clock)
-        self.projection = OrderProjection(
-            lambda start, limit: list(self.recorder.select_notifications(start, limit)),
-            self.mapper,
+        self.read_store = with_ddl_retry(lambda: read_store_for(self.factory))
+        self.projection = OrderProjection(self, self.read_store)
+        self.followers = Followers(
+            self, self.read_store, self.projection, backoff=backoff or Backoff()
         )
+        self.mailer: Mailer = mailer if mailer is not None else RecordingMailer()
+        self.followers.add(ConfirmationEmails(self.mailer))
         self.callbacks = Callbacks(
             self.orders, self.providers, self.projection, clock=clock, body_limit=body_limit
         )
@@ -106,14 +114,35 @@ class OrderService(Application[UUID]):
         super().close()
         self.providers.close()
 
-    def subscribe(self, listener: Listener) -> None:
-        """Call ``listener`` after every saved change, and after every callback for a known
-        order (even one that changed nothing): the shop's side effects hang here.
+    # -- followers of the log -----------------------------------------------------------------
 
-        Delivery to listeners is at least once: a listener that raises makes the callback's
-        HTTP answer fail, so the provider sends it again, and the listener sees it again.
+    def subscribe(self, listener: Listener, *, name: str | None = None) -> Follower:
+        """Make ``listener`` a follower of the log: it gets an ``OrderUpdate`` for every stored
+        order event, in order, at least once, when the followers run (``work``, ``orderstate
+        work``, or the thread ``orderstate serve`` starts), never inside the request that
+        saved the event. ``name`` (default: the listener's module and qualified name) is its
+        durable identity: its position is kept under it, so keep it stable across restarts.
+        Dedupe on ``update.key``; raise to have the update delivered again later.
         """
-        self.orders.listeners.append(listener)
+        if name is None:
+            module = getattr(listener, "__module__", None) or type(listener).__module__
+            name = f"{module}.{getattr(listener, '__qualname__', type(listener).__qualname__)}"
+        follower = ListenerFollower(name, listener)
+        self.followers.add(follower)
+        return follower
+
+    def add_follower(self, follower: Follower) -> None:
+        """Register a follower object (anything with ``name`` that takes an ``OrderUpdate``)."""
+        self.followers.add(follower)
+
+    def work(self, *, retry_failed: bool = False) -> dict[str, int]:
+        """Catch the read model and every follower up with the log, once; returns how many
+        updates each handled. A failing follower is recorded and skipped, never raised."""
+        return self.followers.run_once(retry_failed=retry_failed)
+
+    def follower_status(self) -> list[FollowerStatus]:
+        """Each follower's position, lag behind the log, and last failure."""
+        return self.followers.status()
 
     # -- placing and requests -----------------------------------------------------------------
 
@@ -187,12 +216,13 @@ class OrderService(Application[UUID]):
         (rejected, deferred, unfinished); with ``status``, those whose status or rejection
         kind is ``status`` (``applied``, ``deferred``, ``malformed``, ...)."""
         self.projection.catch_up()
-        items = self.projection.inbox.values()
+        rows = self.read_store.inbox()
         if status is None:
-            chosen = [item for item in items if item.status not in SETTLED]
+            chosen = [row for row in rows if row.status not in SETTLED]
         else:
-            chosen = [item for item in items if status in (item.status, item.kind)]
-        return sorted(chosen, key=lambda item: item.received_at)
+            chosen = [row for row in rows if status in (row.status, row.kind)]
+        items: list[InboxItem] = [self.orders.load(row.id) for row in chosen]
+        return sorted(items, key=lambda item: item.received_at)
 
     def reprocess_callback(self, item_id: UUID) -> CallbackResult:
         """Run one kept callback through the pipeline again (``callbacks.reprocess``)."""
@@ -235,15 +265,13 @@ class OrderService(Application[UUID]):
     def list_orders(self, *, state: str | None = None) -> list[OrderView]:
         """Every order (or those in ``state``) as of the read model, last changed last."""
         self.projection.catch_up()
-        views = [
-            OrderView.of(order)
-            for order in self.projection.orders.values()
-            if state in (None, order.state)
-        ]
+        rows = [row for row in self.read_store.orders() if state in (None, row.state)]
+        views = [OrderView.of(order) for row in rows if (order := self.orders.get(row.id))]
         return sorted(views, key=lambda v: (v.changed_at or _EPOCH, v.shop_id, v.order_number))
 
     def orders_by_state(self, *, rebuild: bool = False) -> list[StateTotal]:
-        """The read model: orders by state, amounts per currency."""
+        """The read model: orders by state, amounts per currency (caught up with what is new;
+        ``rebuild`` reads the whole log again)."""
         if rebuild:
             self.projection.rebuild()
         else:
@@ -253,8 +281,10 @@ class OrderService(Application[UUID]):
     def unreadable_events(self) -> list[UnreadableEvent]:
         """Stored events the read model could not read back (it serves everything else)."""
         self.projection.catch_up()
-        return list(self.projection.unreadable)
+        return self.read_store.unreadable()
 
     def replay_verify(self) -> ReplayReport:
         """Rebuild every order from its stored events and check the invariants (``audit``)."""
-        return audit.replay_verify(self.recorder, self.mapper, self.projection.orders)
+        self.projection.catch_up()
+        known = {row.id: row for row in self.read_store.orders()}
+        return audit.replay_verify(self.recorder, self.mapper, known)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
@@ -18,6 +18,7 @@ from eventsourcing.utils import TopicError, get_topic, resolve_topic
 
 from orderstate.engine import CommandRefused, Money, Order, project_order
 
+from .readstore import OrderRow
 from .unreadable import UnreadableEvent, decode, order_name
 from .views import ReplayReport
 
@@ -38,7 +39,7 @@ PAGE = 1000
 
 
 def replay_verify(
-    recorder: ApplicationRecorder, mapper: Mapper[UUID], known: dict[UUID, Order]
+    recorder: ApplicationRecorder, mapper: Mapper[UUID], known: Mapping[UUID, OrderRow]
 ) -> ReplayReport:
     """Rebuild every order from its stored events and check the engine's invariants.
 
@@ -46,7 +47,8 @@ def replay_verify(
     known classes (the inbox) are passed over undecoded, and any that does not read back is a
     failure. Each order is folded from scratch, which re-checks every transition against the
     spec; versions must be contiguous and money conserved; and where the read model already
-    ``known`` the order at the same version, the rebuilt one must equal it.
+    ``known`` the order (a read-model row) at the same version, the rebuilt one must agree
+    with it.
     """
     started = time.perf_counter()
     with _no_cyclic_gc():  # tens of thousands of acyclic objects: gen-2 scans would dominate
@@ -94,7 +96,7 @@ def _describe(bad: UnreadableEvent, histories: dict[UUID, list[Any]]) -> str:
     return f"{owner}: event {bad.version} ({bad.topic}): {bad.reason}"
 
 
-def _verify(histories: dict[UUID, list[Any]], known: dict[UUID, Order]) -> list[str]:
+def _verify(histories: dict[UUID, list[Any]], known: Mapping[UUID, OrderRow]) -> list[str]:
     failures: list[str] = []
     for oid, stored in histories.items():
         try:
@@ -106,7 +108,9 @@ def _verify(histories: dict[UUID, list[Any]], known: dict[UUID, Order]) -> list[
     return failures
 
 
-def _check_invariants(rebuilt: Order | None, known: Order | None, stored: list[Any]) -> list[str]:
+def _check_invariants(
+    rebuilt: Order | None, known: OrderRow | None, stored: list[Any]
+) -> list[str]:
     if rebuilt is None:
         return ["an order with no events"]
     name = rebuilt.order_number
@@ -116,9 +120,18 @@ def _check_invariants(rebuilt: Order | None, known: Order | None, stored: list[A
     zero = Money(0, rebuilt.currency)
     if not zero <= rebuilt.refunded <= rebuilt.captured <= rebuilt.authorized <= rebuilt.amount:
         problems.append(f"{name}: money not conserved")
-    if known is not None and known.version == rebuilt.version and known != rebuilt:
+    if known is not None and known.version == rebuilt.version and _row_differs(known, rebuilt):
         problems.append(f"{name}: replay gives {rebuilt.state}, the read model {known.state}")
     return problems
+
+
+def _row_differs(row: OrderRow, order: Order) -> bool:
+    return (row.state, row.amount, row.currency, row.final) != (
+        order.state,
+        order.amount.minor,
+        order.currency,
+        order.is_final,
+    )
 
 
 @contextmanager

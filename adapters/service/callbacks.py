@@ -27,8 +27,9 @@ from orderstate.adapters.port import CallbackRefused, Fact, FactRejected, Outcom
 from orderstate.engine import OrderstateError, order_id
 
 from .headers import combined_fields
-from .inbox import CONFLICT, FAILED, InboxItem
+from .inbox import CONFLICT, FAILED, RECEIVED, InboxItem
 from .orders import SAVE_ATTEMPTS, Orders
+from .outbox import outbox_entries
 from .providers import Providers
 from .readmodel import OrderProjection
 from .unreadable import READ_ERRORS
@@ -37,6 +38,9 @@ from .views import CallbackResult, UnknownInboxItem
 __all__ = ["SETTLED", "Callbacks", "InboxItemSettled"]
 
 log = logging.getLogger(__name__)
+
+WAITING = (RECEIVED, Outcome.DEFERRED.value)
+"""The inbox statuses ``process_inbox`` picks up."""
 
 SETTLED = frozenset({Outcome.APPLIED, Outcome.DUPLICATE, Outcome.STALE})
 """Inbox statuses of callbacks already reflected in their order: nothing to process again."""
@@ -109,9 +113,7 @@ class Callbacks:
         ``order_id``, only the callbacks deferred for that order."""
         self.projection.catch_up()
         results = []
-        for known in list(self.projection.unfinished_inbox()):
-            if order_id is not None and known.order_id != order_id:
-                continue
+        for known in self.projection.store.inbox(WAITING, order_id=order_id):
             try:
                 item = self._load_item(known.id)
             except READ_ERRORS:  # listed by the read model as unreadable; serve the rest
@@ -142,12 +144,13 @@ class Callbacks:
     def rejected(self) -> list[InboxItem]:
         """Callbacks that were kept but not applied, with their reasons."""
         self.projection.catch_up()
-        return [item for item in self.projection.inbox.values() if item.status == Outcome.REJECTED]
+        rows = self.projection.store.inbox((Outcome.REJECTED.value,))
+        return [self._load_item(row.id) for row in rows]
 
     def failed(self) -> list[InboxItem]:
         """Callbacks whose processing raised when replayed, with the error: for a person."""
         self.projection.catch_up()
-        return [item for item in self.projection.inbox.values() if item.status == FAILED]
+        return [self._load_item(row.id) for row in self.projection.store.inbox((FAILED,))]
 
     def _replay(self, item: InboxItem) -> CallbackResult:
         """Process a stored item again; if that raises, mark it failed (never raise): an
@@ -212,13 +215,17 @@ class Callbacks:
                 item.rejected(CONFLICT, error.reason)
                 return self._save_item(item, fact)
             item.applied(update.outcome.value, oid, list(update.events))
+            appended = tuple(type(event).__name__ for event in order.pending_events)
             try:
                 self.orders.save(order, item)
             except IntegrityError:
                 continue  # the order moved under us: load it again and re-apply
-            self.orders.tell(order, update.events, "callback")
             return CallbackResult(
-                update.outcome, item.id, update.events, order_number=fact.order_number
+                update.outcome,
+                item.id,
+                update.events,
+                order_number=fact.order_number,
+                outbox=outbox_entries(appended),
             )
         raise RuntimeError(f"callback {item.id}: gave up after {SAVE_ATTEMPTS} conflicts")
 

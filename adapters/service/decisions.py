@@ -41,7 +41,5 @@ def resolve_mismatch(
     elif captured is not None and not isinstance(captured, Money):
         raise InvalidAmount(captured, order.currency, "give a decimal string or Money")
     kept = captured
-    changed = orders.change(
-        order.id, lambda o: o.resolve_mismatch(resolution, kept), "command", loaded=order
-    )
+    changed = orders.change(order.id, lambda o: o.resolve_mismatch(resolution, kept), loaded=order)
     return OrderView.of(changed)

@@ -104,13 +104,16 @@ class Jobs:
         self.projection.catch_up()
         cutoff = self.clock() - older_than
         counts: Counter[str] = Counter()
-        for order in list(self.projection.orders.values()):
-            if not order.is_final and order.modified_on <= cutoff:
-                try:
+        for row in self.projection.store.orders(unfinished_only=True):
+            if row.modified_on > cutoff:
+                continue
+            try:
+                order = self.orders.get(row.id)
+                if order is not None:
                     counts[self._poll(order)] += 1
-                except UnreadableHistory as error:
-                    log.error("reconcile: %s", error)
-                    counts[Polled.UNREADABLE] += 1
+            except UnreadableHistory as error:
+                log.error("reconcile: %s", error)
+                counts[Polled.UNREADABLE] += 1
         return dict(counts)
 
     def refresh(self, shop_id: int, order_number: str) -> str:
@@ -129,7 +132,7 @@ class Jobs:
             outcome = provider.bring_up_to_date(order, fact).outcome
 
         try:
-            self.orders.change(_oid(fact), bring_up_to_date, "reconcile")
+            self.orders.change(_oid(fact), bring_up_to_date)
         except FactRejected as error:
             log.warning("poll of %s rejected: %s", fact.order_number, error.reason)
             self._keep_rejected_poll(fact, error)
@@ -154,12 +157,13 @@ class Jobs:
         now = self.clock()
         self.projection.catch_up()
         counts: Counter[str] = Counter()
-        for order in list(self.projection.orders.values()):
-            if order.time_limit is None or order.time_limit >= now:
-                continue
-            if order.state not in EXPIRABLE_STATES:
+        for row in self.projection.store.orders(unfinished_only=True):
+            if row.time_limit is None or row.time_limit >= now:
                 continue
             try:
+                order = self.orders.get(row.id)
+                if order is None or order.state not in EXPIRABLE_STATES:
+                    continue
                 counts[self._expire(order, now)] += 1
             except UnreadableHistory as error:
                 log.error("expire: %s", error)
@@ -175,14 +179,14 @@ class Jobs:
                 if order.state != State.CREATED:
                     log.warning("expire %s: the provider has no such order", order.order_number)
                     return Expiry.UNKNOWN
-                self.orders.change(order.id, lambda o: self._end_if_due(o, now), "expire")
+                self.orders.change(order.id, lambda o: self._end_if_due(o, now))
                 return Expiry.ENDED
             except ProviderCallFailed as error:
                 log.warning("expire %s: provider state unknown (%s)", order.order_number, error)
                 return Expiry.UNKNOWN
             if self.apply_polled(fact) == Outcome.REJECTED:
                 return Expiry.UNKNOWN
-        lapsed = self.orders.change(order.id, lambda o: _lapse_if_due(o, now), "expire")
+        lapsed = self.orders.change(order.id, lambda o: _lapse_if_due(o, now))
         return Expiry.EXPIRED if lapsed.state == State.EXPIRED else Expiry.MOVED_ON
 
     def _poll(self, order: Order) -> str:

@@ -4,12 +4,12 @@ Every use case of the service goes through ``Orders``: one load of the order per
 not-found as ``UnknownOrder``, an order whose stored history cannot be read back as
 ``UnreadableHistory`` (naming the order and the event), and on eventsourcing's
 ``IntegrityError`` (another writer saved the same order version first) a reload and a second
-run of the command, a bounded number of times. Listeners hear about every saved change.
+run of the command, a bounded number of times. Nothing else runs here: side effects follow the
+stored events (``followers``).
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
@@ -23,11 +23,9 @@ from orderstate.engine import Order, order_id, project_order
 from orderstate.engine.order import stamped_by
 
 from .unreadable import READ_ERRORS, UnreadableEvent, UnreadableHistory, diagnose, reason_of
-from .views import Listener, OrderUpdate, OrderView, UnknownOrder
+from .views import UnknownOrder
 
 __all__ = ["SAVE_ATTEMPTS", "Orders"]
-
-log = logging.getLogger(__name__)
 
 SAVE_ATTEMPTS = 8
 
@@ -40,7 +38,6 @@ class Orders:
     ) -> None:
         self._app = app
         self.clock = clock
-        self.listeners: list[Listener] = []
 
     def stamping(self) -> AbstractContextManager[None]:
         """Events decided inside this block carry the service's clock (one clock for all)."""
@@ -83,7 +80,6 @@ class Orders:
         self,
         oid: UUID,
         command: Callable[[Order], None],
-        source: str = "command",
         *,
         loaded: Order | None = None,
     ) -> Order:
@@ -99,19 +95,10 @@ class Orders:
                 raise LookupError(f"no order {oid}")
             with self.stamping():
                 command(order)
-            appended = tuple(type(event).__name__ for event in order.pending_events)
             try:
                 self.save(order)
             except IntegrityError:
                 order = None
                 continue
-            if appended:
-                self.tell(order, appended, source)
             return order
         raise RuntimeError(f"order {oid}: gave up after {SAVE_ATTEMPTS} concurrent writes")
-
-    def tell(self, order: Order, events: tuple[str, ...], source: str) -> None:
-        """Tell every listener what was just saved (or, for a callback, seen)."""
-        update = OrderUpdate(OrderView.of(order), events, source)
-        for listener in self.listeners:
-            listener(update)

@@ -87,16 +87,20 @@ class CallbackResult:
     events: tuple[str, ...] = ()
     reason: str | None = None
     order_number: str | None = None
+    outbox: tuple[str, ...] = ()
+    """What the callback put in the outbox for a follower to deliver (``confirmation_email``)."""
 
 
 @dataclass(frozen=True)
 class OrderUpdate:
-    """What a listener hears: the order now, the events just saved (none for a duplicate or
-    stale callback), and where the change came from (callback, reconcile, command, expire)."""
+    """What a follower hears, once per stored order event, in log order: the order as of that
+    event, the event's name, its idempotency key (``<order id>:<version>``: the same on every
+    delivery, so dedupe on it) and its position in the notification log."""
 
     view: OrderView
     events: tuple[str, ...]
-    source: str
+    key: str
+    position: int
 
 
 Listener = Callable[[OrderUpdate], None]

@@ -18,8 +18,11 @@
 - ``GET /healthz`` answers 200 once the event store has answered a query and could take its
   append lock within a second (nothing is written), 503 ``unavailable`` or ``unable to write``
   if not.
+  Its JSON lists each follower of the log with its position, lag and last error.
 - On startup the app finishes the callbacks a crash left stored but unapplied
-  (``OrderService.process_inbox``), before it serves any request.
+  (``OrderService.process_inbox``), before it serves any request. With ``run_followers`` it
+  also runs the followers (read model, outbox, the shop's own) in a background thread until
+  shutdown: never inside a callback's request, so a failing follower cannot fail a 2xx.
 
 The service's calls are synchronous (eventsourcing, SQLite or PostgreSQL), so every one runs in
 Starlette's thread pool, keeping the event loop free: a slow commit does not stall other requests.
@@ -33,6 +36,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from collections.abc import AsyncIterator, Mapping
 from types import MappingProxyType
 from typing import Final
@@ -97,8 +101,10 @@ def create_app(
     *,
     close_on_shutdown: bool = False,
     read_timeout: float = DEFAULT_READ_TIMEOUT,
+    run_followers: bool = False,
 ) -> Starlette:
-    """The webhook app for ``service`` (closed when the app shuts down if ``close_on_shutdown``).
+    """The webhook app for ``service`` (closed when the app shuts down if ``close_on_shutdown``;
+    its followers run in a background thread while it serves if ``run_followers``).
 
     The body is read up to the service's own limit plus one byte: enough for the service to
     judge it too large (and keep that prefix), never more; and for ``read_timeout`` seconds at
@@ -146,16 +152,15 @@ def create_app(
         return JSONResponse(_answer(result), status_code=status)
 
     async def healthz(request: Request) -> JSONResponse:
-        problem = await run_in_threadpool(_store_problem, service)
-        if problem is not None:
-            return JSONResponse({"status": problem}, status_code=503)
-        return JSONResponse({"status": "ok"})
+        body, status = await run_in_threadpool(_health, service)
+        return JSONResponse(body, status_code=status)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await run_in_threadpool(_start_up, service)
         try:
-            yield
+            async with _followers_running(service, enabled=run_followers):
+                yield
         finally:
             if close_on_shutdown:
                 await run_in_threadpool(service.close)
@@ -216,6 +221,38 @@ def _check_seconds(name: str, seconds: float) -> None:
         raise ValueError(f"{name} is a number of seconds above 0, not {seconds!r}")
 
 
+@contextlib.asynccontextmanager
+async def _followers_running(service: OrderService, *, enabled: bool) -> AsyncIterator[None]:
+    """The service's followers in a background thread while the app serves (if ``enabled``)."""
+    if not enabled:
+        yield
+        return
+    stop = threading.Event()
+    worker = threading.Thread(
+        target=service.followers.run, args=(stop,), name="orderstate-followers", daemon=True
+    )
+    worker.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        await run_in_threadpool(worker.join, 10)
+
+
+def _health(service: OrderService) -> tuple[dict[str, object], int]:
+    """``/healthz``'s body and status: the store's state, then each follower's position, lag
+    and last error."""
+    problem = _store_problem(service)
+    if problem is not None:
+        return {"status": problem}, 503
+    try:
+        followers = service.follower_status()
+    except PersistenceError as error:
+        log.error("health check: the followers' positions could not be read: %s", error)
+        return {"status": "unavailable"}, 503
+    return {"status": "ok", "followers": [status.as_json() for status in followers]}, 200
+
+
 def _store_problem(service: OrderService) -> str | None:
     """None if the store answers a query and could take its append lock now; else the status
     ``/healthz`` reports (the details are logged, not shown)."""
@@ -249,4 +286,6 @@ def _answer(result: CallbackResult) -> dict[str, object]:
         answer["reason"] = UNAUTHENTICATED_REASON
     elif result.reason is not None:
         answer["reason"] = result.reason
+    if result.outbox:
+        answer["outbox"] = list(result.outbox)
     return answer

@@ -1,9 +1,8 @@
-"""Ship when the provider says the order is paid: the handler most shops write first.
+"""Ship when the payment is captured: the handler most shops write first.
 
-The bug: the provider's notifications arrive at least once and in any order, and the service
-passes on every one for a known order, even a duplicate or a stale one that changed nothing. An
-order that is ``completed`` is still ``completed`` when its callback comes again, so it ships
-again.
+The bug: followers of the log deliver at least once. A worker that dies after shipping and
+before recording its position delivers the same ``PaymentCaptured`` again when it restarts (a
+handler that raised is retried from the same update too), and this handler ships again.
 """
 
 from __future__ import annotations
@@ -15,6 +14,6 @@ __all__ = ["on_order_update"]
 
 
 def on_order_update(shop: Shipper, update: OrderUpdate) -> None:
-    """A notification from the provider says the order is paid: ship it."""
-    if update.source == "callback" and update.view.state == "completed":
+    """The payment was captured: ship the order."""
+    if "PaymentCaptured" in update.events:
         shop.ship(update.view.order_number)

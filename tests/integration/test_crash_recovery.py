@@ -145,7 +145,8 @@ def wait_for_more_events(observer: OrderService, than: int) -> None:
 
 def inbox_items_with(service: OrderService, bodies: list[bytes]) -> list[InboxItem]:
     service.projection.catch_up()
-    return [item for item in service.projection.inbox.values() if item.body in bodies]
+    items = [service.orders.load(row.id) for row in service.projection.inbox.values()]
+    return [item for item in items if item.body in bodies]
 
 
 def post_all(port: int, stream: list[tuple[str, bytes]]) -> list[httpx.Response]:

@@ -12,7 +12,14 @@ import httpx
 from starlette.applications import Starlette
 
 from orderstate.adapters.bootstrap import build_service, providers_for
-from orderstate.adapters.service import CallbackResult, OrderService, Shop
+from orderstate.adapters.loopback import serve_app
+from orderstate.adapters.service import (
+    Backoff,
+    CallbackResult,
+    OrderService,
+    OrderUpdate,
+    Shop,
+)
 from orderstate.adapters.service.inbox import InboxItem
 from orderstate.adapters.vertex.signatures import SIGNATURE_HEADER
 from orderstate.adapters.web import create_app
@@ -193,7 +200,58 @@ def test_answers_healthz_once_the_store_answers() -> None:
     response = get(service, "/healthz")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    assert response.json()["status"] == "ok"
+    assert [f["name"] for f in response.json()["followers"]] == [
+        "orderstate.readmodel",
+        "orderstate.confirmation-emails",
+    ]
+
+
+def test_a_failing_follower_leaves_the_callback_a_2xx_and_delivers_after_it_recovers() -> None:
+    service = new_service()
+    service.followers.backoff = Backoff(first=0.0, most=0.0)
+    service.place(shop_id=115, order_number="test04", amount=COST)
+    down = True
+    shipped: list[str] = []
+
+    def ship(update: OrderUpdate) -> None:
+        if "PaymentCaptured" in update.events:
+            if down:
+                raise ConnectionError("warehouse unreachable")
+            shipped.append(update.key)
+
+    service.subscribe(ship, name="shipping")
+    body = body_of(order_json())
+
+    response = post(service, body, signed(body))
+    service.work()
+    health = get(service, "/healthz").json()
+    down = False
+    service.work()
+
+    assert (response.status_code, response.json()["outcome"]) == (200, "applied")
+    assert response.json()["outbox"] == ["confirmation_email"]
+    shipping = next(f for f in health["followers"] if f["name"] == "shipping")
+    assert shipping["last_error"] == "ConnectionError: warehouse unreachable"
+    assert shipping["lag"] > 0
+    assert len(shipped) == 1
+
+
+def test_the_app_runs_the_followers_in_a_thread_while_it_serves() -> None:
+    service = new_service()
+    service.place(shop_id=115, order_number="test04", amount=COST)
+    heard = threading.Event()
+    service.subscribe(
+        lambda update: heard.set() if "PaymentCaptured" in update.events else None, name="t"
+    )
+    body = body_of(order_json())
+
+    with serve_app(create_app(service, run_followers=True), lifespan="on") as site:
+        response = httpx.post(site.base_url + URL, content=body, headers=signed(body))
+        delivered = heard.wait(timeout=10)
+
+    assert response.status_code == 200
+    assert delivered
 
 
 class BlockingService(OrderService):

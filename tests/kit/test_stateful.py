@@ -33,7 +33,7 @@ class AtOnce(ShopIntegrationMachine):
 
 class ShipsOnEveryUpdate(ShopIntegrationMachine):
     def on_update(self, update: OrderUpdate) -> None:
-        self.ship(update.view.order_number)
+        self.ship(update.view.order_number, key=update.key)
 
 
 class ShipsWhenRefunded(AtOnce):
@@ -45,7 +45,7 @@ class ShipsWhenRefunded(AtOnce):
 class ShipsOncePerCapture(ShopIntegrationMachine):
     def on_update(self, update: OrderUpdate) -> None:
         if "PaymentCaptured" in update.events:
-            self.ship(update.view.order_number)
+            self.ship(update.view.order_number, key=update.key)
 
 
 @pytest.fixture
@@ -109,6 +109,7 @@ def test_catches_a_handler_that_ships_a_refunded_order() -> None:
     state.refund(order=order, portion="all")
     state.advance_clock(hours=0)
     state.reconcile(order=order)
+    state.work()
 
     with pytest.raises(AssertionError, match="refunded_or_cancelled_orders_never_ship"):
         check_all(state)
@@ -125,20 +126,60 @@ def test_catches_a_user_invariant_added_in_a_subclass() -> None:
         run_state_machine_as_test(EveryOrderGetsPaid, settings=QUICK)
 
 
-def test_a_duplicate_callback_reaches_the_shop_again_and_changes_nothing(
+def test_a_duplicate_callback_stores_nothing_so_no_follower_hears_it_again(
     machine: ShopIntegrationMachine,
 ) -> None:
     heard: list[OrderUpdate] = []
-    machine.service.subscribe(heard.append)
+    machine.service.subscribe(heard.append, name="heard")
     machine.place(amount=1000, flow="single_stage", customer="pays")
     machine.drop_next()
     completed = machine.deliver_next()
+    machine.work()
+    before = len(heard)
 
     machine.deliver_again(callback=completed)
+    machine.work()
 
-    assert [update.events for update in heard][-1] == ()
+    assert len(heard) == before
+    assert heard[-1].events == ("OrderSettled",)
     assert machine.view("order-1").state == "completed"
     check_all(machine)
+
+
+def test_a_worker_crash_redelivers_the_same_keys_and_the_keyed_shop_ships_once() -> None:
+    state = ShipsOncePerCapture()
+    heard: list[OrderUpdate] = []
+    state.service.subscribe(heard.append, name="heard")
+    state.place(amount=1000, flow="single_stage", customer="pays")
+    state.reconcile_all()
+
+    state.worker_crashes()
+    state.work()
+
+    captured = [u.key for u in heard if u.events == ("PaymentCaptured",)]
+    assert state.shop.keys == {captured[0]}
+    assert state.shipments == {"order-1": 1}
+    check_all(state)
+    state.teardown()
+
+
+def test_a_shipment_the_warehouse_refused_is_retried_and_goes_out_once() -> None:
+    state = ShipsOncePerCapture()
+    state.place(amount=1000, flow="single_stage", customer="pays")
+    state.reconcile_all()
+    state.warehouse_fails_next()
+
+    state.work()
+    failing = {s.name: s for s in state.service.follower_status()}["shop"]
+    state.work()
+
+    assert failing.failures == 1
+    assert failing.last_error is not None
+    assert "WarehouseDown" in failing.last_error
+    assert state.shipments == {"order-1": 1}
+    assert {s.name: s.failures for s in state.service.follower_status()}["shop"] == 0
+    check_all(state)
+    state.teardown()
 
 
 def test_holding_a_callback_back_delivers_it_after_the_newer_one(
@@ -156,13 +197,15 @@ def test_holding_a_callback_back_delivers_it_after_the_newer_one(
 
 def test_forged_callbacks_are_refused_and_reach_no_shop(machine: ShopIntegrationMachine) -> None:
     heard: list[OrderUpdate] = []
-    machine.service.subscribe(heard.append)
+    machine.service.subscribe(heard.append, name="heard")
     machine.place(amount=1000, flow="single_stage", customer="waits")
     callback = machine.deliver_next()
+    machine.work()
     before = len(heard)
 
     machine.deliver_forged(callback=callback, tamper=True)
     machine.deliver_forged(callback=callback, tamper=False)
+    machine.work()
 
     assert len(heard) == before
 
@@ -199,10 +242,11 @@ def test_machine_for_wraps_a_handler_function_in_a_named_machine() -> None:
     machine_class = machine_for(ship_everything, name="ShipEverythingMachine")
     state = machine_class()
     state.place(amount=1000, flow="single_stage", customer="waits")
+    state.work()
     state.teardown()
 
     assert machine_class.__name__ == "ShipEverythingMachine"
-    assert state.shipments == {"order-1": 1}
+    assert state.shipments == {"order-1": 2}  # OrderPlaced, PaymentLinkIssued: no key, two
 
 
 def test_the_loopback_machine_reaches_the_simulator_over_a_real_socket() -> None:

@@ -120,3 +120,44 @@ def test_provider_commands_need_a_token(db: str) -> None:
 
     assert code == 1
     assert "--vertex-token" in err
+
+
+def test_work_once_catches_the_followers_up_and_status_shows_no_lag(
+    db: str, tmp_path: Path
+) -> None:
+    run(db, "ingest", str(callbacks_file(tmp_path)), "--shop", "115")
+
+    code, worked, _ = run(db, "work", "--once")
+    _, status, _ = run(db, "status", "--json")
+    _, again, _ = run(db, "work", "--once")
+    _, table, _ = run(db, "status")
+
+    assert code == 0
+    assert "orderstate.confirmation-emails: " in worked
+    assert {f["name"]: (f["lag"], f["last_error"]) for f in json.loads(status)} == {
+        "orderstate.readmodel": (0, None),
+        "orderstate.confirmation-emails": (0, None),
+    }
+    assert "orderstate.confirmation-emails: 0 update(s)" in again
+    assert "followers of the log" in table
+
+
+def test_work_once_exits_non_zero_and_status_shows_a_failing_follower(db: str) -> None:
+    service = build_service(store=db)
+
+    def broken(update: object) -> None:
+        raise RuntimeError("shipping API down")
+
+    service.subscribe(broken, name="shipping")
+    service.work()
+    service.close()
+
+    _, status, _ = run(db, "status", "--json")
+    code, _, err = run(db, "work", "--once")
+
+    assert code == 1
+    assert "shipping failing: RuntimeError: shipping API down" in err
+    shipping = next(f for f in json.loads(status) if f["name"] == "shipping")
+    assert shipping["failures"] == 1
+    assert shipping["last_error"] == "RuntimeError: shipping API down"
+    assert shipping["lag"] > 0

@@ -150,3 +150,17 @@ def test_the_expiry_job_counts_an_unreadable_order_and_goes_on(tmp_path: Path) -
     assert counts == {"expired": 1, "unreadable": 1}
     assert restarted.view(115, "good-1").state == "expired"
     restarted.close()
+
+
+def test_the_bad_event_stays_listed_after_a_restart_that_reads_nothing_old(store: str) -> None:
+    """The read model is persisted: a later start reads no old notification, so the list of
+    unreadable events must be persisted with it (same transaction as its position)."""
+    first = build_service(store=store)
+    [bad] = first.unreadable_events()
+    first.close()
+
+    again = build_service(store=store)
+    again.projection.catch_up()
+    assert again.projection.reader.read == 0
+    assert again.unreadable_events() == [bad]
+    again.close()

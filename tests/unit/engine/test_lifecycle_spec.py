@@ -21,7 +21,7 @@ from orderstate.engine import (
     load_lifecycle,
 )
 from orderstate.engine.guards import GUARDS
-from orderstate.engine.lifecycle import read_spec
+from orderstate.engine.lifecycle import Transition, read_spec
 
 GOOD = """
 name: Tiny
@@ -214,7 +214,7 @@ def test_loads_a_sound_spec() -> None:
                 "      - {event: Noted, target: paid}\n",
             ),
             "paid",
-            "trap state",
+            "trap state: not final and nothing leaves it",
             id="trap-state",
         ),
         pytest.param(
@@ -243,9 +243,9 @@ def test_loads_a_sound_spec() -> None:
             id="no-path-to-final",
         ),
         pytest.param(
-            GOOD.replace("{event: Paid, target: paid}", "{event: Paid, target: paid, cond: rich}"),
-            "rich",
-            "unknown guard",
+            GOOD.replace("{event: Paid, target: paid}", "{event: Paid, target: paid, cond: poor}"),
+            "poor",
+            "unknown guard on open --Paid--> paid",
             id="unknown-guard",
         ),
         pytest.param(
@@ -260,7 +260,7 @@ def test_loads_a_sound_spec() -> None:
         pytest.param(
             GOOD.replace("  paid:\n", "  paid:\n    initial: true\n"),
             "spec",
-            "needs exactly one initial state",
+            "needs exactly one initial state, found ['open', 'paid']",
             id="two-initial-states",
         ),
         pytest.param(
@@ -272,21 +272,70 @@ def test_loads_a_sound_spec() -> None:
             id="no-final-state",
         ),
         pytest.param("states: [", "spec", "not valid YAML", id="not-yaml"),
-        pytest.param("- just\n- a list\n", "spec", "must be a mapping", id="not-a-mapping"),
+        pytest.param(
+            "- just\n- a list\n",
+            "spec",
+            "must be a mapping with a 'states' key",
+            id="not-a-mapping",
+        ),
         pytest.param(
             GOOD.replace("name: Tiny", "name: Tiny\ncolour: blue"),
             "spec",
-            "schema validation",
+            "Statechart document failed schema validation: ",
             id="schema-violation",
+        ),
+        pytest.param(
+            GOOD.replace(
+                "  done: {final: true}",
+                "  done:\n    final: true\n    states:\n      inner: {initial: true}",
+            ),
+            "done",
+            "nested and parallel states are not supported",
+            id="nested-states",
+        ),
+        pytest.param(
+            GOOD.replace("  paid:\n", "  paid:\n    parallel: true\n"),
+            "paid",
+            "nested and parallel states are not supported",
+            id="parallel-state",
+        ),
+        pytest.param(
+            GOOD.replace(
+                "{event: Paid, target: paid}", "{event: Paid, target: paid, cond: [a, b]}"
+            ),
+            "open --Paid-->",
+            "use one 'cond' guard name per transition",
+            id="several-guards",
+        ),
+        pytest.param(
+            GOOD.replace(
+                "{event: Paid, target: paid}", "{event: Paid, target: paid, unless: rich}"
+            ),
+            "open --Paid-->",
+            "use one 'cond' guard name per transition",
+            id="negated-guard",
+        ),
+        pytest.param(
+            GOOD.replace("{event: Paid, target: paid}", "{event: '', target: paid}"),
+            "open ---->",
+            "a transition needs an event name",
+            id="empty-event-name",
+        ),
+        pytest.param(
+            # Sound to orderstate's checks, but "states" clashes with python-statemachine's API.
+            GOOD.replace("Shipped", "states"),
+            "spec",
+            "python-statemachine refused it: ",
+            id="refused-by-python-statemachine",
         ),
     ],
 )
 def test_refuses_a_broken_spec_naming_the_culprit(text: str, culprit: str, message: str) -> None:
     with pytest.raises(LifecycleSpecError) as refused:
-        load_lifecycle(text, guards=())
+        load_lifecycle(text, guards=("rich",))
 
     assert refused.value.culprit == culprit
-    assert message in str(refused.value)
+    assert str(refused.value).startswith(f"{culprit}: {message}")
 
 
 def test_yaml_on_and_off_stay_strings() -> None:
@@ -296,3 +345,42 @@ def test_yaml_on_and_off_stay_strings() -> None:
 
     assert lifecycle.initial == "on"
     assert "off" in lifecycle.final_states
+
+
+def test_a_spec_without_a_name_is_called_lifecycle() -> None:
+    lifecycle = load_lifecycle(GOOD.replace("name: Tiny\n", ""), guards=())
+
+    assert lifecycle.name == "lifecycle"
+
+
+def test_reads_each_transitions_guard_and_internal_flag() -> None:
+    text = GOOD.replace("{event: Paid, target: paid}", "{event: Paid, target: paid, cond: rich}")
+    text = text.replace(
+        "      - {event: Shipped, target: done}\n",
+        "      - {event: Shipped, target: done}\n"
+        "      - {event: Noted, target: paid, internal: true}\n",
+    )
+
+    lifecycle = load_lifecycle(text, guards=("rich",))
+
+    assert lifecycle.transitions == (
+        Transition("open", "Paid", "paid", "rich", False),
+        Transition("open", "Dropped", "dropped", None, False),
+        Transition("paid", "Shipped", "done", None, False),
+        Transition("paid", "Noted", "paid", None, True),
+    )
+
+
+def test_loading_the_shipped_spec_again_gives_the_life_cycle_in_use() -> None:
+    """``LIFECYCLE`` is loaded at import; this load runs under test, python-statemachine too."""
+    lifecycle = load_lifecycle(read_spec(), guards=GUARDS, states=State)
+
+    assert lifecycle == LIFECYCLE
+    assert lifecycle.name == "OrderLifecycle"
+    assert {state.id for state in lifecycle.machine.states} == set(State)
+    assert {event.id for event in lifecycle.machine.events} == set(LIFECYCLE.events)
+
+
+def test_a_search_from_an_unknown_state_is_refused_by_name() -> None:
+    with pytest.raises(ValueError, match=r"^'nowhere' is not a state of OrderLifecycle$"):
+        LIFECYCLE.reachable("nowhere")

@@ -108,6 +108,7 @@ def test_refuses_to_build_money_in_an_unknown_currency(currency: str) -> None:
         Money(1, currency)
 
     assert caught.value.currency == currency
+    assert str(caught.value) == f"unknown currency {currency!r}"
 
 
 def test_zero_is_zero() -> None:
@@ -278,6 +279,7 @@ def test_refuses_a_subtraction_below_zero() -> None:
 
     assert caught.value.reason == "negative result"
     assert caught.value.currency == "EUR"
+    assert caught.value.value == "1.00 - 1.01"  # the refused expression, readable in a log
 
 
 @pytest.mark.parametrize(
@@ -298,6 +300,7 @@ def test_refuses_to_mix_currencies(operation: Callable[[Money, Money], object]) 
         operation(eur, usd)
 
     assert (caught.value.expected, caught.value.got) == ("EUR", "USD")
+    assert str(caught.value) == "currency mismatch: expected EUR, got USD"
 
 
 def test_amounts_in_different_currencies_are_simply_unequal() -> None:
@@ -370,3 +373,10 @@ def test_to_decimal_is_exact(currency: str, minor: int) -> None:
 
     assert value == Decimal(minor).scaleb(-EXPONENTS[currency], context=Context(prec=100))
     assert value.as_tuple().exponent == -EXPONENTS[currency]
+
+
+def test_a_negative_amount_is_refused_as_negative() -> None:
+    with pytest.raises(InvalidAmount) as caught:
+        Money(-1, "EUR")
+
+    assert (caught.value.value, caught.value.reason) == (-1, "negative amount")

@@ -1,0 +1,609 @@
+"""Where followers keep what they have done: read-model rows and positions, in the event store.
+
+Each backend's recorder is eventsourcing's own tracking recorder for that store (SQLite,
+in-memory POPO, and PostgreSQL in ``readstore_postgres``, imported only when used), extended
+with three tables: ``orderstate_orders`` (one row per order: shop, number, state, amount, last
+change), ``orderstate_inbox`` (one row per received callback: status, kind, reason, order),
+``orderstate_unreadable`` (stored events that could not be read back: listed, never skipped
+silently) and ``orderstate_followers`` (each follower's last failure). ``write`` saves rows
+and the read model's tracking record in ONE transaction, so a crash can never leave rows
+without their position or a position without its rows; a tracking record that is not ahead of
+the stored one raises ``IntegrityError`` (another process caught up first) and the rows are
+rolled back with it.
+
+Positions are eventsourcing tracking records, one per follower name (``application_name``):
+the notification id up to which that follower has finished.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import InfrastructureFactory, IntegrityError, Tracking
+from eventsourcing.popo import POPOFactory, POPOTrackingRecorder
+from eventsourcing.sqlite import SQLiteFactory, SQLiteTrackingRecorder
+
+from .unreadable import UnreadableEvent
+
+__all__ = [
+    "FollowerFailure",
+    "InboxRow",
+    "OrderRow",
+    "POPOReadStore",
+    "ReadStore",
+    "SQLReadStore",
+    "SQLiteReadStore",
+    "create_statements",
+    "read_store_for",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRow:
+    """One order as the read model keeps it."""
+
+    id: UUID
+    shop_id: int
+    order_number: str
+    state: str
+    amount: int
+    currency: str
+    version: int
+    modified_on: datetime
+    time_limit: datetime | None
+    final: bool
+
+
+@dataclass(frozen=True, slots=True)
+class InboxRow:
+    """One received callback as the read model keeps it (never its body)."""
+
+    id: UUID
+    shop_id: int
+    status: str
+    kind: str | None
+    reason: str | None
+    order_id: UUID | None
+    received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FollowerFailure:
+    """A follower's last failure: how many in a row, the error, and when."""
+
+    name: str
+    failures: int
+    error: str
+    at: datetime
+
+
+ORDER_COLUMNS = (
+    "id",
+    "shop_id",
+    "order_number",
+    "state",
+    "amount",
+    "currency",
+    "version",
+    "modified_on",
+    "time_limit",
+    "final",
+)
+MIGRATION_RACES = 3
+"""Constructions to try when workers race to create the tracking table (see ``read_store_for``)."""
+
+MIGRATION = "__migration__"
+"""eventsourcing's own row in the tracking table (its schema version), not a follower."""
+
+INBOX_COLUMNS = ("id", "shop_id", "status", "kind", "reason", "order_id", "received_at")
+
+
+class ReadStore(ABC):
+    """What the read model and the follower runner need from the store."""
+
+    @abstractmethod
+    def position(self, name: str) -> int:
+        """The notification id up to which ``name`` has finished (0: nothing yet)."""
+
+    @abstractmethod
+    def positions(self) -> dict[str, int]:
+        """Every recorded position, by name (followers of other processes included)."""
+
+    @abstractmethod
+    def write(
+        self,
+        tracking: Tracking,
+        orders: Sequence[OrderRow],
+        inbox: Sequence[InboxRow],
+        unreadable: Sequence[UnreadableEvent] = (),
+    ) -> None:
+        """Upsert rows, list unreadable events and record ``tracking``, in one transaction
+        (``IntegrityError`` and nothing written if the position is not ahead)."""
+
+    @abstractmethod
+    def unreadable(self) -> list[UnreadableEvent]:
+        """Stored events the read model could not read back, by aggregate and version."""
+
+    @abstractmethod
+    def advance(self, tracking: Tracking) -> None:
+        """Record a follower's position (``IntegrityError`` if not ahead)."""
+
+    @abstractmethod
+    def reset(self, name: str, *, clear_rows: bool) -> None:
+        """Forget ``name``'s position (and, for the read model, its rows)."""
+
+    @abstractmethod
+    def record_failure(self, name: str, error: str | None, at: datetime) -> None:
+        """Count one more failure of ``name`` (``error`` None: it succeeded, clear it)."""
+
+    @abstractmethod
+    def failures(self) -> dict[str, FollowerFailure]:
+        """The followers failing now, by name."""
+
+    @abstractmethod
+    def orders(self, *, unfinished_only: bool = False) -> list[OrderRow]:
+        """Order rows (only the non-final ones if ``unfinished_only``), by shop and number."""
+
+    @abstractmethod
+    def orders_by_id(self, ids: Iterable[UUID]) -> dict[UUID, OrderRow]:
+        """The rows of these orders (those that have one)."""
+
+    @abstractmethod
+    def totals(self) -> list[tuple[str, str, int, int]]:
+        """``(state, currency, orders, amount)`` per state and currency, sorted."""
+
+    @abstractmethod
+    def inbox(
+        self, statuses: Sequence[str] | None = None, *, order_id: UUID | None = None
+    ) -> list[InboxRow]:
+        """Inbox rows with one of ``statuses`` (all if None; this order's only if given),
+        oldest first."""
+
+    @abstractmethod
+    def inbox_by_id(self, ids: Iterable[UUID]) -> dict[UUID, InboxRow]:
+        """The rows of these inbox items (those that have one)."""
+
+
+# -- SQL (SQLite and PostgreSQL share it; only placeholders and the schema differ) ------------
+
+
+def create_statements(prefix: str) -> list[str]:
+    return [
+        f"CREATE TABLE IF NOT EXISTS {prefix}orderstate_orders ("
+        "id TEXT PRIMARY KEY, shop_id BIGINT NOT NULL, order_number TEXT NOT NULL, "
+        "state TEXT NOT NULL, amount TEXT NOT NULL, currency TEXT NOT NULL, "
+        "version INTEGER NOT NULL, modified_on TEXT NOT NULL, time_limit TEXT, "
+        "final BOOLEAN NOT NULL)",
+        f"CREATE INDEX IF NOT EXISTS orderstate_orders_unfinished "
+        f"ON {prefix}orderstate_orders (final)",
+        f"CREATE TABLE IF NOT EXISTS {prefix}orderstate_inbox ("
+        "id TEXT PRIMARY KEY, shop_id BIGINT NOT NULL, status TEXT NOT NULL, kind TEXT, "
+        "reason TEXT, order_id TEXT, received_at TEXT NOT NULL)",
+        f"CREATE INDEX IF NOT EXISTS orderstate_inbox_status ON {prefix}orderstate_inbox (status)",
+        f"CREATE TABLE IF NOT EXISTS {prefix}orderstate_unreadable ("
+        "originator_id TEXT NOT NULL, version BIGINT NOT NULL, topic TEXT NOT NULL, "
+        "reason TEXT NOT NULL, PRIMARY KEY (originator_id, version))",
+        f"CREATE TABLE IF NOT EXISTS {prefix}orderstate_followers ("
+        "name TEXT PRIMARY KEY, failures INTEGER NOT NULL, error TEXT NOT NULL, at TEXT NOT NULL)",
+    ]
+
+
+def _upsert(prefix: str, table: str, columns: Sequence[str]) -> str:
+    names = ", ".join(columns)
+    values = ", ".join(f"%({c})s" for c in columns)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "id")
+    return (
+        f"INSERT INTO {prefix}{table} ({names}) VALUES ({values}) "
+        f"ON CONFLICT (id) DO UPDATE SET {updates}"
+    )
+
+
+def _order_params(row: OrderRow) -> dict[str, Any]:
+    return {
+        "id": str(row.id),
+        "shop_id": row.shop_id,
+        "order_number": row.order_number,
+        "state": str(row.state),
+        "amount": str(row.amount),  # minor units can pass 64 bits (18-decimal currencies)
+        "currency": row.currency,
+        "version": row.version,
+        "modified_on": row.modified_on.isoformat(),
+        "time_limit": row.time_limit.isoformat() if row.time_limit else None,
+        "final": row.final,
+    }
+
+
+def _inbox_params(row: InboxRow) -> dict[str, Any]:
+    return {
+        "id": str(row.id),
+        "shop_id": row.shop_id,
+        "status": row.status,
+        "kind": row.kind,
+        "reason": row.reason,
+        "order_id": str(row.order_id) if row.order_id else None,
+        "received_at": row.received_at.isoformat(),
+    }
+
+
+def _unreadable_params(bad: UnreadableEvent) -> dict[str, Any]:
+    return {
+        "id": str(bad.originator_id),
+        "version": bad.version,
+        "topic": bad.topic,
+        "reason": bad.reason,
+    }
+
+
+def _order_row(r: Any) -> OrderRow:
+    return OrderRow(
+        id=UUID(r["id"]),
+        shop_id=int(r["shop_id"]),
+        order_number=r["order_number"],
+        state=r["state"],
+        amount=int(r["amount"]),
+        currency=r["currency"],
+        version=int(r["version"]),
+        modified_on=datetime.fromisoformat(r["modified_on"]),
+        time_limit=datetime.fromisoformat(r["time_limit"]) if r["time_limit"] else None,
+        final=bool(r["final"]),
+    )
+
+
+def _inbox_row(r: Any) -> InboxRow:
+    return InboxRow(
+        id=UUID(r["id"]),
+        shop_id=int(r["shop_id"]),
+        status=r["status"],
+        kind=r["kind"],
+        reason=r["reason"],
+        order_id=UUID(r["order_id"]) if r["order_id"] else None,
+        received_at=datetime.fromisoformat(r["received_at"]),
+    )
+
+
+class SQLReadStore(ReadStore):
+    """The queries, written once (SQLite and PostgreSQL); subclasses give the cursor, the
+    placeholders and the tracking insert."""
+
+    prefix = ""
+    tracking_table = "tracking"
+
+    @abstractmethod
+    def _transaction(self, *, commit: bool) -> AbstractContextManager[Any]: ...
+
+    @abstractmethod
+    def _track(self, cursor: Any, tracking: Tracking) -> None: ...
+
+    def _sql(self, statement: str) -> str:
+        return statement
+
+    def _run(self, cursor: Any, statement: str, params: Any = None) -> None:
+        cursor.execute(self._sql(statement), params or {})
+
+    def _many(self, cursor: Any, statement: str, rows: list[dict[str, Any]]) -> None:
+        for params in rows:
+            self._run(cursor, statement, params)
+
+    def position(self, name: str) -> int:
+        with self._transaction(commit=False) as c:
+            self._run(
+                c,
+                f"SELECT MAX(notification_id) AS position FROM {self.prefix}"
+                f"{self.tracking_table} WHERE application_name = %(name)s",
+                {"name": name},
+            )
+            row = c.fetchone()
+        return int(row["position"]) if row and row["position"] is not None else 0
+
+    def positions(self) -> dict[str, int]:
+        rows = self._select(
+            "SELECT application_name AS name, MAX(notification_id) AS position "
+            f"FROM {self.prefix}{self.tracking_table} GROUP BY application_name"
+        )
+        return {r["name"]: int(r["position"]) for r in rows if r["name"] != MIGRATION}
+
+    def write(
+        self,
+        tracking: Tracking,
+        orders: Sequence[OrderRow],
+        inbox: Sequence[InboxRow],
+        unreadable: Sequence[UnreadableEvent] = (),
+    ) -> None:
+        with self._transaction(commit=True) as c:
+            self._many(
+                c,
+                f"INSERT INTO {self.prefix}orderstate_unreadable (originator_id, version, topic, "
+                "reason) VALUES (%(id)s, %(version)s, %(topic)s, %(reason)s) "
+                "ON CONFLICT DO NOTHING",
+                [_unreadable_params(bad) for bad in unreadable],
+            )
+            self._many(
+                c,
+                _upsert(self.prefix, "orderstate_orders", ORDER_COLUMNS),
+                [_order_params(r) for r in orders],
+            )
+            self._many(
+                c,
+                _upsert(self.prefix, "orderstate_inbox", INBOX_COLUMNS),
+                [_inbox_params(r) for r in inbox],
+            )
+            self._track(c, tracking)
+
+    def advance(self, tracking: Tracking) -> None:
+        with self._transaction(commit=True) as c:
+            self._track(c, tracking)
+
+    def reset(self, name: str, *, clear_rows: bool) -> None:
+        with self._transaction(commit=True) as c:
+            self._run(
+                c,
+                f"DELETE FROM {self.prefix}{self.tracking_table} WHERE application_name = %(n)s",
+                {"n": name},
+            )
+            if clear_rows:
+                self._run(c, f"DELETE FROM {self.prefix}orderstate_orders")
+                self._run(c, f"DELETE FROM {self.prefix}orderstate_inbox")
+                self._run(c, f"DELETE FROM {self.prefix}orderstate_unreadable")
+
+    def record_failure(self, name: str, error: str | None, at: datetime) -> None:
+        table = f"{self.prefix}orderstate_followers"
+        with self._transaction(commit=True) as c:
+            if error is None:
+                self._run(c, f"DELETE FROM {table} WHERE name = %(name)s", {"name": name})
+                return
+            self._run(
+                c,
+                f"INSERT INTO {table} (name, failures, error, at) "
+                "VALUES (%(name)s, 1, %(error)s, %(at)s) ON CONFLICT (name) DO UPDATE SET "
+                f"failures = {table}.failures + 1, error = excluded.error, at = excluded.at",
+                {"name": name, "error": error, "at": at.isoformat()},
+            )
+
+    def failures(self) -> dict[str, FollowerFailure]:
+        rows = self._select(f"SELECT * FROM {self.prefix}orderstate_followers")
+        return {
+            r["name"]: FollowerFailure(
+                r["name"], int(r["failures"]), r["error"], datetime.fromisoformat(r["at"])
+            )
+            for r in rows
+        }
+
+    def orders(self, *, unfinished_only: bool = False) -> list[OrderRow]:
+        where = " WHERE final = %(no)s" if unfinished_only else ""
+        rows = self._select(
+            f"SELECT * FROM {self.prefix}orderstate_orders{where} ORDER BY shop_id, order_number",
+            {"no": False},
+        )
+        return [_order_row(r) for r in rows]
+
+    def orders_by_id(self, ids: Iterable[UUID]) -> dict[UUID, OrderRow]:
+        found = {}
+        for chunk in _chunks([str(i) for i in ids]):
+            rows = self._select(
+                f"SELECT * FROM {self.prefix}orderstate_orders WHERE id IN ({_marks(chunk)})",
+                _params(chunk),
+            )
+            found.update({row.id: row for row in map(_order_row, rows)})
+        return found
+
+    def totals(self) -> list[tuple[str, str, int, int]]:
+        # Summed here, not in SQL: amounts are exact integers of any size, stored as text.
+        rows = self._select(f"SELECT state, currency, amount FROM {self.prefix}orderstate_orders")
+        return _totals((r["state"], r["currency"], int(r["amount"])) for r in rows)
+
+    def inbox(
+        self, statuses: Sequence[str] | None = None, *, order_id: UUID | None = None
+    ) -> list[InboxRow]:
+        params = _params(list(statuses or ()))
+        where = f"status IN ({_marks(list(statuses))})" if statuses is not None else "1 = 1"
+        if order_id is not None:
+            where += " AND order_id = %(order_id)s"
+            params["order_id"] = str(order_id)
+        rows = self._select(
+            f"SELECT * FROM {self.prefix}orderstate_inbox WHERE {where} ORDER BY received_at, id",
+            params,
+        )
+        return [_inbox_row(r) for r in rows]
+
+    def inbox_by_id(self, ids: Iterable[UUID]) -> dict[UUID, InboxRow]:
+        found = {}
+        for chunk in _chunks([str(i) for i in ids]):
+            rows = self._select(
+                f"SELECT * FROM {self.prefix}orderstate_inbox WHERE id IN ({_marks(chunk)})",
+                _params(chunk),
+            )
+            found.update({row.id: row for row in map(_inbox_row, rows)})
+        return found
+
+    def unreadable(self) -> list[UnreadableEvent]:
+        rows = self._select(
+            f"SELECT * FROM {self.prefix}orderstate_unreadable ORDER BY originator_id, version"
+        )
+        return [
+            UnreadableEvent(UUID(r["originator_id"]), int(r["version"]), r["topic"], r["reason"])
+            for r in rows
+        ]
+
+    def _select(self, statement: str, params: Any = None) -> list[Any]:
+        with self._transaction(commit=False) as c:
+            self._run(c, statement, params)
+            return list(c.fetchall())
+
+
+def _totals(rows: Iterable[tuple[str, str, int]]) -> list[tuple[str, str, int, int]]:
+    sums: dict[tuple[str, str], tuple[int, int]] = {}
+    for state, currency, amount in rows:
+        count, total = sums.get((state, currency), (0, 0))
+        sums[state, currency] = (count + 1, total + amount)
+    return [(s, c, n, t) for (s, c), (n, t) in sorted(sums.items())]
+
+
+def _chunks(values: list[str], size: int = 500) -> Iterator[list[str]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _marks(values: Sequence[str]) -> str:
+    return ", ".join(f"%(v{i})s" for i in range(len(values)))
+
+
+def _params(values: Sequence[str]) -> dict[str, Any]:
+    return {f"v{i}": value for i, value in enumerate(values)}
+
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+class SQLiteReadStore(SQLiteTrackingRecorder, SQLReadStore):
+    """The read store in the application's SQLite file."""
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(), *create_statements("")]
+
+    def _transaction(self, *, commit: bool) -> AbstractContextManager[Any]:
+        return self.datastore.transaction(commit=commit)
+
+    def _track(self, cursor: Any, tracking: Tracking) -> None:
+        self._insert_tracking(cursor, tracking)
+
+    def _sql(self, statement: str) -> str:
+        return _PLACEHOLDER.sub(r":\1", statement)
+
+
+class POPOReadStore(POPOTrackingRecorder, ReadStore):
+    """The read store in process memory, for tests and the ``memory`` store."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._orders: dict[UUID, OrderRow] = {}
+        self._inbox: dict[UUID, InboxRow] = {}
+        self._failures: dict[str, FollowerFailure] = {}
+        self._unreadable: dict[tuple[UUID, int], UnreadableEvent] = {}
+        self._lock = threading.RLock()
+
+    def position(self, name: str) -> int:
+        return self.max_tracking_id(name) or 0
+
+    def positions(self) -> dict[str, int]:
+        with self._database_lock:
+            return {n: p for n, p in self._max_tracking_ids.items() if p is not None}
+
+    def write(
+        self,
+        tracking: Tracking,
+        orders: Sequence[OrderRow],
+        inbox: Sequence[InboxRow],
+        unreadable: Sequence[UnreadableEvent] = (),
+    ) -> None:
+        with self._database_lock:
+            self._assert_tracking_uniqueness(tracking)
+            for bad in unreadable:
+                self._unreadable.setdefault((bad.originator_id, bad.version), bad)
+            self._orders.update((row.id, row) for row in orders)
+            self._inbox.update((row.id, row) for row in inbox)
+            self._insert_tracking(tracking)
+
+    def advance(self, tracking: Tracking) -> None:
+        self.insert_tracking(tracking)
+
+    def reset(self, name: str, *, clear_rows: bool) -> None:
+        with self._database_lock:
+            self._max_tracking_ids[name] = None
+            if clear_rows:
+                self._orders.clear()
+                self._inbox.clear()
+                self._unreadable.clear()
+
+    def record_failure(self, name: str, error: str | None, at: datetime) -> None:
+        with self._lock:
+            if error is None:
+                self._failures.pop(name, None)
+                return
+            before = self._failures.get(name)
+            failures = before.failures + 1 if before else 1
+            self._failures[name] = FollowerFailure(name, failures, error, at)
+
+    def failures(self) -> dict[str, FollowerFailure]:
+        with self._lock:
+            return dict(self._failures)
+
+    def orders(self, *, unfinished_only: bool = False) -> list[OrderRow]:
+        with self._database_lock:
+            rows = [r for r in self._orders.values() if not (unfinished_only and r.final)]
+        return sorted(rows, key=lambda r: (r.shop_id, r.order_number))
+
+    def orders_by_id(self, ids: Iterable[UUID]) -> dict[UUID, OrderRow]:
+        with self._database_lock:
+            return {i: self._orders[i] for i in ids if i in self._orders}
+
+    def totals(self) -> list[tuple[str, str, int, int]]:
+        return _totals((row.state, row.currency, row.amount) for row in self.orders())
+
+    def inbox(
+        self, statuses: Sequence[str] | None = None, *, order_id: UUID | None = None
+    ) -> list[InboxRow]:
+        with self._database_lock:
+            rows = [
+                r
+                for r in self._inbox.values()
+                if (statuses is None or r.status in statuses)
+                and (order_id is None or r.order_id == order_id)
+            ]
+        return sorted(rows, key=lambda r: (r.received_at, str(r.id)))
+
+    def inbox_by_id(self, ids: Iterable[UUID]) -> dict[UUID, InboxRow]:
+        with self._database_lock:
+            return {i: self._inbox[i] for i in ids if i in self._inbox}
+
+    def unreadable(self) -> list[UnreadableEvent]:
+        with self._database_lock:
+            return [self._unreadable[key] for key in sorted(self._unreadable, key=str)]
+
+
+def _is_postgres(factory: object) -> bool:
+    """A PostgreSQL factory (or a subclass), without importing psycopg for other stores."""
+    postgres = sys.modules.get("eventsourcing.postgres")
+    return postgres is not None and isinstance(factory, postgres.PostgresFactory)
+
+
+def read_store_for(factory: InfrastructureFactory[Any]) -> ReadStore:
+    """The read store for the application's own store (same file, schema or memory).
+
+    Workers starting together on a fresh store race on eventsourcing's tracking table: each
+    finds no table, creates it (``IF NOT EXISTS``) and records its schema version; the losers'
+    record is not ahead of the winner's (``IntegrityError``). The table exists by then, so a
+    second construction finds it and records nothing.
+    """
+    for attempt in range(1, MIGRATION_RACES + 1):
+        try:
+            return _construct(factory)
+        except IntegrityError as error:
+            if MIGRATION not in str(error) or attempt == MIGRATION_RACES:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _construct(factory: InfrastructureFactory[Any]) -> ReadStore:
+    recorder: object
+    if isinstance(factory, SQLiteFactory):
+        recorder = factory.tracking_recorder(SQLiteReadStore)
+    elif _is_postgres(factory):
+        from .readstore_postgres import PostgresReadStore
+
+        recorder = factory.tracking_recorder(PostgresReadStore)
+    elif isinstance(factory, POPOFactory):
+        recorder = factory.tracking_recorder(POPOReadStore)
+    else:
+        recorder = None
+    if not isinstance(recorder, ReadStore):
+        raise TypeError(f"no read store for {type(factory).__name__}")
+    return recorder
