@@ -49,6 +49,7 @@ __all__ = [
     "Operation",
     "Outcome",
     "OutcomeUnknown",
+    "PaymentOption",
     "PortError",
     "Provider",
     "ProviderCallFailed",
@@ -173,7 +174,11 @@ class Customer:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Checkout:
-    """An order to create at the provider."""
+    """An order to create at the provider.
+
+    ``payment_method`` is the ``code`` of one of the provider's ``PaymentOption``s for the
+    shop (None: the customer chooses on the payment page); ``success_url`` and ``failure_url``
+    are where the payment page sends the customer back."""
 
     shop_id: int
     order_number: str
@@ -182,6 +187,18 @@ class Checkout:
     time_limit: datetime | None
     webhook_url: str | None
     customer: Customer | None = None
+    payment_method: str | None = None
+    success_url: str | None = None
+    failure_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentOption:
+    """One way a shop's customers can pay, as the provider lists it: ``code`` is what
+    ``Checkout.payment_method`` takes; ``description`` is for a person."""
+
+    code: str
+    description: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,6 +263,10 @@ class Provider(Protocol):
     def bring_up_to_date(self, order: Order, fact: Fact) -> Update:
         """Append to ``order`` the shortest legal path to the fact's view; raise
         ``FactRejected`` on a contradiction (the order is then unchanged)."""
+
+    def payment_options(self, shop_id: int) -> tuple[PaymentOption, ...]:
+        """The payment methods the provider offers the shop's customers."""
+        ...
 
     def create(self, checkout: Checkout) -> Created:
         """Create the order at the provider (idempotent: never two provider orders)."""

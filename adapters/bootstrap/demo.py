@@ -210,6 +210,9 @@ def _checkout(
     progress: Callable[[str, int], None],
 ) -> None:
     """Place every order, then the customer acts on the hosted payment page."""
+    # Step 3 of the flow: the shop's payment methods; some checkouts name one, the others
+    # leave the choice to the customer on the payment page.
+    methods = [None, *(option.code for option in service.payment_options(SHOP))]
     for done, checkout in enumerate(checkouts, start=1):
         if checkout.outcome.startswith("review"):
             sim.review_orders.add(checkout.number)
@@ -220,6 +223,7 @@ def _checkout(
             auto_capture=not checkout.outcome.startswith("two_stage"),
             time_limit=sim.clock.now() + timedelta(hours=2),
             customer=_customer(done),
+            payment_method=_method_for(checkout, methods[done % len(methods)]),
         )
         if view.payment_link is None:
             raise RuntimeError(f"{checkout.number}: no payment link ({view.state})")
@@ -314,3 +318,10 @@ def _check(
         reconciled=reconciled,
         disagreements=disagreements,
     )
+
+
+def _method_for(checkout: _Checkout, method: str | None) -> str | None:
+    """Vertex holds funds (two-stage) on cards only: a two-stage checkout names a card method
+    or leaves the choice to the customer."""
+    two_stage = checkout.outcome.startswith("two_stage")
+    return None if two_stage and method and not method.startswith("card/") else method

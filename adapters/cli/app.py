@@ -265,6 +265,19 @@ def place(
             help=f"Deadline to pay by: ISO-8601 with a zone, e.g. {inputs.DEADLINE_EXAMPLE}"
         ),
     ] = None,
+    method: Annotated[
+        str | None,
+        typer.Option(
+            help="Payment method code from `orderstate methods SHOP` (default: the customer "
+            "chooses on the payment page)"
+        ),
+    ] = None,
+    success_url: Annotated[
+        str | None, typer.Option(help="Where the payment page sends the customer after paying")
+    ] = None,
+    failure_url: Annotated[
+        str | None, typer.Option(help="Where the payment page sends the customer if it fails")
+    ] = None,
 ) -> None:
     """Record an order and create it with the provider.
 
@@ -284,6 +297,9 @@ def place(
                 auto_capture=not two_stage,
                 time_limit=deadline,
                 customer=customer,
+                payment_method=method,
+                success_url=success_url,
+                failure_url=failure_url,
             )
         except ProviderUnreachable as error:
             _fail(
@@ -295,6 +311,24 @@ def place(
             _stop(error, about=order)
         out.print(render.view_text(view), markup=False, highlight=False)
         _check_placed(view, connected=service.providers.for_shop(shop_id).connected)
+
+
+@app.command()
+def methods(
+    shop: Annotated[int, typer.Argument(help="The shop whose payment methods to list")],
+    as_json: Annotated[bool, typer.Option("--json", help="JSON for scripts")] = False,
+) -> None:
+    """List the payment methods the provider offers a shop; `place --method CODE` takes one."""
+    with _opened(with_provider=True) as service:
+        options = _guard(lambda: service.payment_options(shop), about=f"shop {shop}")
+    if as_json:
+        rows = [{"code": o.code, "description": o.description} for o in options]
+        render.print_json(out, json.dumps(rows, indent=2))
+        return
+    if not options:
+        out.print(f"shop {shop}: the provider lists no payment methods", markup=False)
+    for option in options:
+        out.print(f"{option.code}  {option.description}", markup=False, highlight=False)
 
 
 def _check_placed(view: OrderView, *, connected: bool) -> None:

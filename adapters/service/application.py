@@ -26,6 +26,7 @@ from orderstate.adapters.port import (
     Fact,
     Operation,
     Outcome,
+    PaymentOption,
     Provider,
     Shop,
 )
@@ -40,6 +41,7 @@ from orderstate.engine.order import Resolution
 
 from . import audit, decisions
 from .callbacks import SETTLED, Callbacks
+from .customers import CheckoutChoice
 from .followers import Backoff, Follower, Followers, FollowerStatus, ListenerFollower
 from .inbox import InboxItem, register_moved_topics
 from .jobs import ExpiryStatus, Jobs
@@ -155,8 +157,15 @@ class OrderService(Application[UUID]):
         auto_capture: bool = True,
         time_limit: datetime | None = None,
         customer: Customer | None = None,
+        payment_method: str | None = None,
+        success_url: str | None = None,
+        failure_url: str | None = None,
     ) -> OrderView:
-        """Record the order, create it at the provider, record the payment link (``placing``)."""
+        """Record the order, create it at the provider, record the payment link (``placing``).
+
+        ``payment_method`` is the code of one of ``payment_options(shop_id)`` (None: the
+        customer chooses on the payment page); ``success_url`` / ``failure_url`` are where the
+        payment page sends the customer back."""
         return self.placing.place(
             shop_id=shop_id,
             order_number=order_number,
@@ -164,7 +173,12 @@ class OrderService(Application[UUID]):
             auto_capture=auto_capture,
             time_limit=time_limit,
             customer=customer,
+            choice=CheckoutChoice(payment_method, success_url, failure_url),
         )
+
+    def payment_options(self, shop_id: int) -> tuple[PaymentOption, ...]:
+        """The payment methods the shop's provider offers (their codes go to ``place``)."""
+        return self.providers.for_shop(shop_id).payment_options(shop_id)
 
     def request(
         self,

@@ -195,7 +195,9 @@ class Jobs:
         except UnknownAtProvider:
             if order.state == State.CREATED:  # the provider never got it: create it now
                 try:
-                    self.placing.create_at_provider(order, self.placing.customer_of(order))
+                    self.placing.create_at_provider(
+                        order, self.placing.customer_of(order), self.placing.choice_of(order)
+                    )
                 except ProviderUnreachable as error:
                     log.warning("reconcile %s: %s", order.order_number, error)
                     return Polled.UNREACHABLE

@@ -23,6 +23,7 @@ from orderstate.adapters.port import (
     Operation,
     Outcome,
     OutcomeUnknown,
+    PaymentOption,
     ProviderNotConfigured,
     ProviderRefused,
     ProviderUnreachable,
@@ -43,7 +44,7 @@ from .errors import (
     SignatureVerificationError,
     SnapshotRejected,
 )
-from .models import OrderSnapshot
+from .models import OrderSnapshot, PaymentMethod
 from .payloads import order_to_json
 from .signatures import SIGNATURE_HEADER, SignatureScheme, hmac_sha512_hex, sign
 from .signatures import sha512_of_body_and_secret as _body_then_secret
@@ -64,6 +65,7 @@ unconfirmed); the first is the default."""
 class VertexCalls(Protocol):
     """The calls the façade makes: ``VertexClient``, or a client bound to the simulator."""
 
+    def payment_methods(self, shop_id: int) -> tuple[PaymentMethod, ...]: ...
     def create_order(self, order: CreateOrder) -> CreatedOrder: ...
     def order_details(self, shop_id: int, order_number: str) -> OrderSnapshot: ...
     def capture(self, shop_id: int, order_number: str) -> Accepted: ...
@@ -133,7 +135,12 @@ class VertexProvider:
             raise FactRejected(order.order_number, error.reason, evidence) from error
         return Update(translation.outcome, translation.events)
 
+    def payment_options(self, shop_id: int) -> tuple[PaymentOption, ...]:
+        methods = self._call(lambda client: client.payment_methods(shop_id))
+        return tuple(PaymentOption(method_code(m), _method_description(m)) for m in methods)
+
     def create(self, checkout: Checkout) -> Created:
+        instrument, provider, acquirer, entry = _method_fields(checkout.payment_method)
         request = CreateOrder(
             shop_id=checkout.shop_id,
             order_number=checkout.order_number,
@@ -142,6 +149,12 @@ class VertexProvider:
             time_limit=checkout.time_limit,
             webhook_url=checkout.webhook_url,
             customer=_customer(checkout),
+            success_url=checkout.success_url,
+            failure_url=checkout.failure_url,
+            instrument_type=instrument,
+            provider_code=provider,
+            acquirer_code=acquirer,
+            entry_mode=entry,
         )
         created = self._call(lambda client: client.create_order(request))
         return Created(created.payment_link)
@@ -220,3 +233,36 @@ def _raise_neutral(error: ProviderError) -> NoReturn:
     if error.ambiguous:
         raise OutcomeUnknown(str(error)) from error
     raise ProviderRefused(str(error)) from error
+
+
+METHOD_SEPARATOR = "/"
+"""Between the parts of a payment method's code: ``instrumentType/providerCode/acquirerCode``
+(and ``/entryMode`` when the method has one), the fields Create Order takes back."""
+
+
+def method_code(method: PaymentMethod) -> str:
+    """The port's code for one listed payment method (every field Create Order needs)."""
+    parts = [method.instrument_type, method.provider_code, method.acquirer_code]
+    return METHOD_SEPARATOR.join([*parts, *([method.entry_mode] if method.entry_mode else [])])
+
+
+def _method_description(method: PaymentMethod) -> str:
+    modes = ", ".join(method.data_entry_modes)
+    return f"{method.instrument_type} by {method.provider_code} via {method.acquirer_code}" + (
+        f" ({modes})" if modes else ""
+    )
+
+
+def _method_fields(code: str | None) -> tuple[str | None, str | None, str | None, str | None]:
+    """Create Order's payment-method fields (instrument, provider, acquirer, entry mode) from
+    a code ``method_code`` made; all None when no method was chosen."""
+    if code is None:
+        return None, None, None, None
+    parts = code.split(METHOD_SEPARATOR)
+    if len(parts) not in (3, 4) or not all(parts):
+        raise ValueError(
+            f"payment method {code!r} is not one Vertex listed: expected "
+            "instrumentType/providerCode/acquirerCode[/entryMode] (see `orderstate methods`)"
+        )
+    instrument, provider, acquirer, *entry = parts
+    return instrument, provider, acquirer, entry[0] if entry else None

@@ -56,6 +56,7 @@ FACES: dict[str, list[str]] = {
         "Operation",
         "Outcome",
         "OutcomeUnknown",
+        "PaymentOption",
         "PortError",
         "Provider",
         "ProviderCallFailed",
