@@ -106,7 +106,7 @@ def bench_reconcile(tmp: Path) -> bool:
     ok = settled_polls == 0
     print(
         f"reconcile, 3,000 settled orders (300 partially refunded): {settled_polls} polls "
-        f"in {settled_s * 1000:.1f} ms {counts or ''}"
+        f"in {settled_s * 1000:.1f} ms" + (f" {counts}" if counts else "")
     )
     print(f"reconcile, + 50 in flight: {provider.polls} polls in {open_s * 1000:.1f} ms")
     print(f"  goal reconcile on settled orders polls 0: {'PASS' if ok else 'MISS'}")
