@@ -9,6 +9,7 @@ provider (``httpx.MockTransport``); each answers 503, so no poll changes what is
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
@@ -95,9 +96,11 @@ def shop() -> tuple[OrderService, Provider, Clock]:
     config = VertexConfig(token="test-token", retry=RetryPolicy(max_attempts=1))
     client = VertexClient(config, transport=httpx.MockTransport(provider))
     service = build_service(shops={115: Shop((SECRET,))}, vertex_client=client, clock=clock)
-    for number, shape in SHAPES.items():
+    for number, shape in SHAPES.items():  # a second apart, whichever clock stamps events
         service.place(shop_id=115, order_number=number, amount=COST)
         service.orders.change(_oid(number), shape)
+        clock.now += timedelta(seconds=1)
+        time.sleep(0.001)
     assert provider.polled == []
     return service, provider, clock
 
