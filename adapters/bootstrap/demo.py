@@ -286,10 +286,12 @@ def _up_to_date(service: OrderService, number: str, expected: State) -> OrderVie
 
 
 def _settle(service: OrderService, sim: SimulatedGateway) -> dict[str, int]:
-    """Expire what is due, then poll the provider for everything a dropped callback left."""
+    """Expire what is due, then poll the provider for everything a dropped callback left.
+
+    The simulator's days pass in seconds of the service's clock: clearing is due at once."""
     service.expire()
     sim.advance(timedelta(minutes=1))
-    return service.reconcile(older_than=timedelta(0))
+    return service.reconcile(older_than=timedelta(0), clearing_due=timedelta(0))
 
 
 def _check(

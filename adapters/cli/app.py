@@ -41,6 +41,7 @@ from orderstate.adapters.port import (
     ProviderUnreachable,
 )
 from orderstate.adapters.service import OrderService, OrderView
+from orderstate.adapters.service.polling import DEFAULT_LIMIT
 from orderstate.adapters.store import DEFAULT_STORE, check_store, describe
 from orderstate.engine import LIFECYCLE, CommandRefused, Money, OrderstateError, State, order_id
 from orderstate.engine.diagram import to_dot, to_mermaid
@@ -664,11 +665,17 @@ def replay(
 @app.command()
 def reconcile(
     older_than: Annotated[int, typer.Option(help="Minutes without change")] = 5,
+    limit: Annotated[
+        int, typer.Option(min=0, help="Orders to poll at most this run (oldest change first)")
+    ] = DEFAULT_LIMIT,
     as_json: Annotated[bool, typer.Option("--json", help="The counts as JSON")] = False,
 ) -> None:
-    """Poll the provider for unfinished orders and apply what it says (cron-friendly)."""
+    """Poll the provider for orders that can still change by themselves (pending requests,
+    payments in flight, overdue clearing) and apply what it says (cron-friendly)."""
     with _opened(with_provider=True) as service:
-        counts = _guard(lambda: service.reconcile(older_than=timedelta(minutes=older_than)))
+        counts = _guard(
+            lambda: service.reconcile(older_than=timedelta(minutes=older_than), limit=limit)
+        )
         _summary("reconcile", counts, as_json=as_json)
 
 

@@ -48,6 +48,7 @@ from .jobs import ExpiryStatus, Jobs
 from .orders import Orders
 from .outbox import ConfirmationEmails, Mailer, RecordingMailer
 from .placing import Placing
+from .polling import CLEARING_DUE, DEFAULT_LIMIT
 from .providers import Providers
 from .readmodel import OrderProjection, StateTotal
 from .readstore import read_store_for
@@ -244,9 +245,17 @@ class OrderService(Application[UUID]):
 
     # -- periodic jobs ------------------------------------------------------------------------
 
-    def reconcile(self, *, older_than: timedelta = timedelta(minutes=5)) -> dict[str, int]:
-        """Poll the provider for unfinished orders quiet for ``older_than`` (``jobs``)."""
-        return self.jobs.reconcile(older_than=older_than)
+    def reconcile(
+        self,
+        *,
+        older_than: timedelta = timedelta(minutes=5),
+        limit: int = DEFAULT_LIMIT,
+        clearing_due: timedelta = CLEARING_DUE,
+    ) -> dict[str, int]:
+        """Poll the provider for the quiet orders that can still change without the merchant
+        (at most ``limit``, oldest first; clearing once it has lasted ``clearing_due``;
+        ``jobs``, ``polling``)."""
+        return self.jobs.reconcile(older_than=older_than, limit=limit, clearing_due=clearing_due)
 
     def refresh(self, shop_id: int, order_number: str) -> str:
         """Poll the provider for one order now and apply what it says."""

@@ -1,5 +1,5 @@
-"""The periodic jobs: reconcile (poll the provider for quiet unfinished orders), refresh one
-order, and expire orders past their time limit.
+"""The periodic jobs: reconcile (poll the provider for quiet orders that can still change by
+themselves, ``polling``), refresh one order, and expire orders past their time limit.
 
 Expiry never ends an order the customer may still pay. An order past its time limit is polled
 first: if the provider cannot be asked (unreachable, a timeout, an answer it could not read) it
@@ -34,8 +34,10 @@ from orderstate.engine import EXPIRABLE_STATES, Order, State, order_id
 from .inbox import CONFLICT, InboxItem
 from .orders import Orders
 from .placing import Placing
+from .polling import CLEARING_DUE, DEFAULT_LIMIT, due_for_poll
 from .providers import Providers
 from .readmodel import OrderProjection
+from .readstore import OrderRow
 from .unreadable import UnreadableHistory
 
 __all__ = ["POLLED_HEADER", "Expiry", "ExpiryStatus", "Jobs", "Polled"]
@@ -98,15 +100,20 @@ class Jobs:
         self.clock = clock
         self.expiry_status = expiry_status
 
-    def reconcile(self, *, older_than: timedelta = timedelta(minutes=5)) -> dict[str, int]:
-        """Poll the provider for unfinished orders quiet for ``older_than``; apply what it says."""
+    def reconcile(
+        self,
+        *,
+        older_than: timedelta = timedelta(minutes=5),
+        limit: int = DEFAULT_LIMIT,
+        clearing_due: timedelta = CLEARING_DUE,
+    ) -> dict[str, int]:
+        """Poll the provider for the orders that can still change without the merchant acting
+        (``polling.due_for_poll``: quiet for ``older_than``, at most ``limit``, the oldest
+        change first); apply what it says."""
         self._require_connected("reconcile")
         self.projection.catch_up()
-        cutoff = self.clock() - older_than
         counts: Counter[str] = Counter()
-        for row in self.projection.store.orders(unfinished_only=True):
-            if row.modified_on > cutoff:
-                continue
+        for row in self._due_for_poll(older_than, limit, clearing_due):
             try:
                 order = self.orders.get(row.id)
                 if order is not None:
@@ -115,6 +122,14 @@ class Jobs:
                 log.error("reconcile: %s", error)
                 counts[Polled.UNREADABLE] += 1
         return dict(counts)
+
+    def _due_for_poll(
+        self, older_than: timedelta, limit: int, clearing_due: timedelta
+    ) -> list[OrderRow]:
+        rows = self.projection.store.orders(unfinished_only=True)
+        return due_for_poll(
+            rows, self.clock(), limit=limit, quiet=older_than, clearing_due=clearing_due
+        )
 
     def refresh(self, shop_id: int, order_number: str) -> str:
         """Poll the provider for one order now and apply what it says; returns the outcome."""

@@ -43,8 +43,14 @@ RACES = 100
 """Catch-up races with other processes to lose in a row before giving up (each loss means
 another process moved the position on, so this is never reached in practice)."""
 
-READ_MODEL = "orderstate.readmodel"
-"""The read model's name in the tracking table."""
+READ_MODEL = "orderstate.readmodel.v2"
+"""The read model's name in the tracking table, versioned with its order table
+(``readstore.ORDERS_TABLE``): a store projected by an older version starts this one at 0 and
+is projected again from the log once (v2: the pending request, for ``reconcile``)."""
+
+RETIRED_READ_MODELS = ("orderstate.readmodel",)
+"""Older versions' names: their positions are forgotten (so no status lists them as lagging
+followers); their tables are left for a version still running."""
 
 
 def _inbox_topics() -> tuple[str, ...]:
@@ -87,6 +93,7 @@ def _row(aggregate: Any) -> OrderRow | InboxRow | None:
             modified_on=aggregate.modified_on,
             time_limit=aggregate.time_limit,
             final=aggregate.is_final,
+            pending=None if aggregate.pending is None else str(aggregate.pending),
         )
     if not isinstance(aggregate, InboxItem):
         return None
@@ -111,6 +118,9 @@ class OrderProjection:
         # here must be seen to be listed as unreadable.
         self.reader: LogReader[OrderRow | InboxRow | None] = LogReader(app, (), _row)
         self._lock = threading.Lock()
+        if retired := set(RETIRED_READ_MODELS) & store.positions().keys():
+            for name in sorted(retired):
+                store.reset(name, clear_rows=False)
 
     @property
     def position(self) -> int:

@@ -2,14 +2,14 @@
 
 Each backend's recorder is eventsourcing's own tracking recorder for that store (SQLite,
 in-memory POPO, and PostgreSQL in ``readstore_postgres``, imported only when used), extended
-with three tables: ``orderstate_orders`` (one row per order: shop, number, state, amount, last
-change), ``orderstate_inbox`` (one row per received callback: status, kind, reason, order),
-``orderstate_unreadable`` (stored events that could not be read back: listed, never skipped
-silently) and ``orderstate_followers`` (each follower's last failure). ``write`` saves rows
-and the read model's tracking record in ONE transaction, so a crash can never leave rows
-without their position or a position without its rows; a tracking record that is not ahead of
-the stored one raises ``IntegrityError`` (another process caught up first) and the rows are
-rolled back with it.
+with these tables: ``orderstate_orders_v2`` (one row per order: shop, number, state, amount,
+last change, pending request), ``orderstate_inbox`` (one row per received callback: status,
+kind, reason, order), ``orderstate_unreadable`` (stored events that could not be read back:
+listed, never skipped silently) and ``orderstate_followers`` (each follower's last failure).
+``write`` saves rows and the read model's tracking record in ONE transaction, so a crash can
+never leave rows without their position or a position without its rows; a tracking record
+that is not ahead of the stored one raises ``IntegrityError`` (another process caught up
+first) and the rows are rolled back with it.
 
 Positions are eventsourcing tracking records, one per follower name (``application_name``):
 the notification id up to which that follower has finished.
@@ -61,6 +61,8 @@ class OrderRow:
     modified_on: datetime
     time_limit: datetime | None
     final: bool
+    pending: str | None = None
+    """The merchant request awaiting the provider's answer (``Request``), if any."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +99,7 @@ ORDER_COLUMNS = (
     "modified_on",
     "time_limit",
     "final",
+    "pending",
 )
 MIGRATION_RACES = 3
 """Constructions to try when workers race to create the tracking table (see ``read_store_for``)."""
@@ -176,15 +179,21 @@ class ReadStore(ABC):
 # -- SQL (SQLite and PostgreSQL share it; only placeholders and the schema differ) ------------
 
 
+ORDERS_TABLE = "orderstate_orders_v2"
+"""The order rows' table, versioned with the read model's name (``readmodel.READ_MODEL``): a
+new column means a new table and a new name, so a store written by an older version is
+projected again from the log once (``CREATE TABLE IF NOT EXISTS`` never adds a column). The
+older table (``orderstate_orders``) is left as it was, unused, for a version still running."""
+
+
 def create_statements(prefix: str) -> list[str]:
     return [
-        f"CREATE TABLE IF NOT EXISTS {prefix}orderstate_orders ("
+        f"CREATE TABLE IF NOT EXISTS {prefix}{ORDERS_TABLE} ("
         "id TEXT PRIMARY KEY, shop_id BIGINT NOT NULL, order_number TEXT NOT NULL, "
         "state TEXT NOT NULL, amount TEXT NOT NULL, currency TEXT NOT NULL, "
         "version INTEGER NOT NULL, modified_on TEXT NOT NULL, time_limit TEXT, "
-        "final BOOLEAN NOT NULL)",
-        f"CREATE INDEX IF NOT EXISTS orderstate_orders_unfinished "
-        f"ON {prefix}orderstate_orders (final)",
+        "final BOOLEAN NOT NULL, pending TEXT)",
+        f"CREATE INDEX IF NOT EXISTS {ORDERS_TABLE}_unfinished ON {prefix}{ORDERS_TABLE} (final)",
         f"CREATE TABLE IF NOT EXISTS {prefix}orderstate_inbox ("
         "id TEXT PRIMARY KEY, shop_id BIGINT NOT NULL, status TEXT NOT NULL, kind TEXT, "
         "reason TEXT, order_id TEXT, received_at TEXT NOT NULL)",
@@ -219,6 +228,7 @@ def _order_params(row: OrderRow) -> dict[str, Any]:
         "modified_on": row.modified_on.isoformat(),
         "time_limit": row.time_limit.isoformat() if row.time_limit else None,
         "final": row.final,
+        "pending": row.pending,
     }
 
 
@@ -255,6 +265,7 @@ def _order_row(r: Any) -> OrderRow:
         modified_on=datetime.fromisoformat(r["modified_on"]),
         time_limit=datetime.fromisoformat(r["time_limit"]) if r["time_limit"] else None,
         final=bool(r["final"]),
+        pending=r["pending"],
     )
 
 
@@ -328,7 +339,7 @@ class SQLReadStore(ReadStore):
             )
             self._many(
                 c,
-                _upsert(self.prefix, "orderstate_orders", ORDER_COLUMNS),
+                _upsert(self.prefix, ORDERS_TABLE, ORDER_COLUMNS),
                 [_order_params(r) for r in orders],
             )
             self._many(
@@ -350,7 +361,7 @@ class SQLReadStore(ReadStore):
                 {"n": name},
             )
             if clear_rows:
-                self._run(c, f"DELETE FROM {self.prefix}orderstate_orders")
+                self._run(c, f"DELETE FROM {self.prefix}{ORDERS_TABLE}")
                 self._run(c, f"DELETE FROM {self.prefix}orderstate_inbox")
                 self._run(c, f"DELETE FROM {self.prefix}orderstate_unreadable")
 
@@ -380,7 +391,7 @@ class SQLReadStore(ReadStore):
     def orders(self, *, unfinished_only: bool = False) -> list[OrderRow]:
         where = " WHERE final = %(no)s" if unfinished_only else ""
         rows = self._select(
-            f"SELECT * FROM {self.prefix}orderstate_orders{where} ORDER BY shop_id, order_number",
+            f"SELECT * FROM {self.prefix}{ORDERS_TABLE}{where} ORDER BY shop_id, order_number",
             {"no": False},
         )
         return [_order_row(r) for r in rows]
@@ -389,7 +400,7 @@ class SQLReadStore(ReadStore):
         found = {}
         for chunk in _chunks([str(i) for i in ids]):
             rows = self._select(
-                f"SELECT * FROM {self.prefix}orderstate_orders WHERE id IN ({_marks(chunk)})",
+                f"SELECT * FROM {self.prefix}{ORDERS_TABLE} WHERE id IN ({_marks(chunk)})",
                 _params(chunk),
             )
             found.update({row.id: row for row in map(_order_row, rows)})
@@ -397,7 +408,7 @@ class SQLReadStore(ReadStore):
 
     def totals(self) -> list[tuple[str, str, int, int]]:
         # Summed here, not in SQL: amounts are exact integers of any size, stored as text.
-        rows = self._select(f"SELECT state, currency, amount FROM {self.prefix}orderstate_orders")
+        rows = self._select(f"SELECT state, currency, amount FROM {self.prefix}{ORDERS_TABLE}")
         return _totals((r["state"], r["currency"], int(r["amount"])) for r in rows)
 
     def inbox(
