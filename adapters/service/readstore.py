@@ -171,10 +171,6 @@ class ReadStore(ABC):
         """Inbox rows with one of ``statuses`` (all if None; this order's only if given),
         oldest first."""
 
-    @abstractmethod
-    def inbox_by_id(self, ids: Iterable[UUID]) -> dict[UUID, InboxRow]:
-        """The rows of these inbox items (those that have one)."""
-
 
 # -- SQL (SQLite and PostgreSQL share it; only placeholders and the schema differ) ------------
 
@@ -397,14 +393,7 @@ class SQLReadStore(ReadStore):
         return [_order_row(r) for r in rows]
 
     def orders_by_id(self, ids: Iterable[UUID]) -> dict[UUID, OrderRow]:
-        found = {}
-        for chunk in _chunks([str(i) for i in ids]):
-            rows = self._select(
-                f"SELECT * FROM {self.prefix}{ORDERS_TABLE} WHERE id IN ({_marks(chunk)})",
-                _params(chunk),
-            )
-            found.update({row.id: row for row in map(_order_row, rows)})
-        return found
+        return {row.id: row for row in map(_order_row, self._by_id(ORDERS_TABLE, ids))}
 
     def totals(self) -> list[tuple[str, str, int, int]]:
         # Summed here, not in SQL: amounts are exact integers of any size, stored as text.
@@ -425,14 +414,14 @@ class SQLReadStore(ReadStore):
         )
         return [_inbox_row(r) for r in rows]
 
-    def inbox_by_id(self, ids: Iterable[UUID]) -> dict[UUID, InboxRow]:
-        found = {}
+    def _by_id(self, table: str, ids: Iterable[UUID]) -> list[Any]:
+        """The rows of ``table`` with these ids, queried in chunks (bounded placeholders)."""
+        found: list[Any] = []
         for chunk in _chunks([str(i) for i in ids]):
-            rows = self._select(
-                f"SELECT * FROM {self.prefix}orderstate_inbox WHERE id IN ({_marks(chunk)})",
+            found += self._select(
+                f"SELECT * FROM {self.prefix}{table} WHERE id IN ({_marks(chunk)})",
                 _params(chunk),
             )
-            found.update({row.id: row for row in map(_inbox_row, rows)})
         return found
 
     def unreadable(self) -> list[UnreadableEvent]:
@@ -570,10 +559,6 @@ class POPOReadStore(POPOTrackingRecorder, ReadStore):
                 and (order_id is None or r.order_id == order_id)
             ]
         return sorted(rows, key=lambda r: (r.received_at, str(r.id)))
-
-    def inbox_by_id(self, ids: Iterable[UUID]) -> dict[UUID, InboxRow]:
-        with self._database_lock:
-            return {i: self._inbox[i] for i in ids if i in self._inbox}
 
     def unreadable(self) -> list[UnreadableEvent]:
         with self._database_lock:
