@@ -197,8 +197,14 @@ def apply_view(order: Order, view: StripeView) -> Translation:
     The order is changed only on ``APPLIED`` (its pending events are the ones to save).
     """
     _check_identity(order, view)
-    if view.refund_declined is not None:
-        return _decline_refund(order, view.refund_declined)
+    translation = _apply_payment(order, view)
+    if view.refund_declined is None or order.pending is not Request.REFUND:
+        return translation
+    order.record_request_declined(view.refund_declined)
+    return Translation(Outcome.APPLIED, (*translation.events, "RequestDeclined"))
+
+
+def _apply_payment(order: Order, view: StripeView) -> Translation:
     if view.refunded is not None and view.captured is not None and view.refunded > view.captured:
         _reject(order, view, f"refunds {view.refunded} exceed the captured {view.captured}")
     if _matches(order, view):
@@ -216,13 +222,6 @@ def apply_view(order: Order, view: StripeView) -> Translation:
     said = str(view.state) if view.dispute is None else f"dispute {view.dispute.status}"
     _reject(order, view, f"stripe says {said!r} ({view.source}), local order is {order.state!s}")
     raise AssertionError("unreachable")  # pragma: no cover - _reject always raises
-
-
-def _decline_refund(order: Order, reason: str) -> Translation:
-    if order.pending is not Request.REFUND:
-        return Translation(Outcome.STALE)  # no refund awaited: already settled, or not ours
-    order.record_request_declined(reason)
-    return Translation(Outcome.APPLIED, ("RequestDeclined",))
 
 
 def _money_moved(view: StripeView) -> bool:

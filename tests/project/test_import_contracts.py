@@ -37,8 +37,21 @@ def test_every_contract_is_kept_engine_purity_layers_and_provider_independence()
 
     assert output.startswith("exit=0"), output
     assert "3 kept, 0 broken" in output
-    assert "Layers: cli, docgen, bootstrap, web, service, vertex | store, port KEPT" in output
+    assert (
+        "Layers: cli, docgen, bootstrap, web, service, vertex | stripe | store, port KEPT" in output
+    )
     assert "Only the composition root and the docs writers import a provider KEPT" in output
+
+
+def test_the_engine_and_the_service_may_import_nothing_of_stripe() -> None:
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    by_name = {contract["name"]: contract for contract in contracts["contracts"]}
+    engine = by_name["The engine is pure: no adapters, HTTP, databases or web frameworks"]
+    providers = by_name["Only the composition root and the docs writers import a provider"]
+
+    assert "stripe" in engine["forbidden_modules"]
+    assert "orderstate.adapters.service" in providers["source_modules"]
+    assert {"stripe", "orderstate.adapters.stripe"} <= set(providers["forbidden_modules"])
 
 
 def test_the_contract_catches_an_engine_that_imports_sqlite3(tmp_path: Path) -> None:
