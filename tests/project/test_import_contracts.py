@@ -79,7 +79,17 @@ def test_the_contract_catches_an_engine_that_imports_sqlite3(tmp_path: Path) -> 
     assert "probe.engine is not allowed to import sqlite3" in output
 
 
-ADAPTER_ROOMS = ("cli", "docgen", "bootstrap", "web", "service", "vertex", "store", "port")
+ADAPTER_ROOMS = (
+    "cli",
+    "docgen",
+    "bootstrap",
+    "web",
+    "service",
+    "vertex",
+    "stripe",
+    "store",
+    "port",
+)
 
 
 def probe_house(tmp_path: Path, imports: dict[str, str]) -> Path:
@@ -103,6 +113,15 @@ def test_the_contracts_catch_a_service_that_imports_a_provider(tmp_path: Path) -
 
     assert output.startswith("exit=1"), output
     assert "probe.adapters.service is not allowed to import probe.adapters.vertex" in output
+
+
+def test_the_contracts_catch_a_service_that_imports_the_stripe_adapter(tmp_path: Path) -> None:
+    config = probe_house(tmp_path, {"adapters/service": "import probe.adapters.stripe\n"})
+
+    output = run_lint_imports(config, tmp_path, pythonpath=str(tmp_path))
+
+    assert output.startswith("exit=1"), output
+    assert "probe.adapters.service is not allowed to import probe.adapters.stripe" in output
 
 
 def test_the_contracts_catch_a_provider_that_imports_the_service(tmp_path: Path) -> None:
