@@ -40,7 +40,7 @@ def served() -> Iterator[tuple[SimulatedStripe, stripe.StripeClient]]:
 def test_the_sdk_places_and_pays_an_intent(
     served: tuple[SimulatedStripe, stripe.StripeClient],
 ) -> None:
-    sim, client = served
+    _, client = served
 
     intent = client.v1.payment_intents.create(
         params={
@@ -71,7 +71,7 @@ def test_the_sdk_places_and_pays_an_intent(
 def test_the_sdk_replays_with_its_idempotency_key(
     served: tuple[SimulatedStripe, stripe.StripeClient],
 ) -> None:
-    sim, client = served
+    _, client = served
     params: stripe.PaymentIntentService.CreateParams = {"amount": 700, "currency": "usd"}
 
     first = client.v1.payment_intents.create(params=params, options={"idempotency_key": "k-7"})
