@@ -23,18 +23,22 @@ Modules: ``simulator`` (the knobs) over ``operations`` (capture, cancel, the cus
 events, expand); ``objects`` and ``ledger`` (the records as Stripe JSON), ``methods`` (test
 payment methods), ``events`` (the event log and its list), ``webhooks`` (signing, chaos,
 delivery, retries), ``idempotency``, ``faults``, ``wire`` and ``routes`` (reading requests),
-``app`` (Starlette), ``server`` (uvicorn in a thread), ``errors``.
+``app`` (Starlette), ``transport`` (the app behind a sync ``httpx.Client``), ``server``
+(uvicorn in a thread), ``realtime`` (a served simulator on the wall clock), ``errors``.
 """
 
 from __future__ import annotations
 
+from .app import build_app
 from .core import SimClock
 from .errors import StripeRefusal
 from .events import API_VERSION, SimEvent
 from .faults import ENDPOINTS, Fault, FaultPlan
 from .methods import DEFAULT_METHOD, TEST_METHODS, Outcome, TestMethod
+from .realtime import RealTime
 from .server import RunningSimulator, serve
 from .simulator import DEFAULT_API_KEY, SimulatedStripe
+from .transport import sync_transport
 from .webhooks import (
     DEFAULT_RETRY_DELAYS,
     SIGNATURE_HEADER,
@@ -58,6 +62,7 @@ __all__ = [
     "Fault",
     "FaultPlan",
     "Outcome",
+    "RealTime",
     "RunningSimulator",
     "SimClock",
     "SimEvent",
@@ -66,6 +71,8 @@ __all__ = [
     "TestMethod",
     "WebhookChaos",
     "WebhookEndpoint",
+    "build_app",
     "serve",
     "sign_payload",
+    "sync_transport",
 ]
