@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import invalid, not_found
+from .listing import limit_of
 
 __all__ = ["API_VERSION", "EventLog", "SimEvent"]
 
@@ -79,7 +80,7 @@ class EventLog:
 
     def page(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """A ``list`` object answering ``GET /v1/events`` with these query params."""
-        limit = _limit(params.get("limit"))
+        limit = limit_of(params.get("limit"))
         with self._lock:
             events = [e for e in self.events if _matches(e, params)]
         after, before = params.get("starting_after"), params.get("ending_before")
@@ -110,14 +111,6 @@ class EventLog:
         if event is None:
             raise not_found("event", str(event_id), param=param)
         return event.sequence
-
-
-def _limit(value: object) -> int:
-    if value is None:
-        return 10
-    if not isinstance(value, str) or not value.isdigit() or not 1 <= int(value) <= 100:
-        raise invalid("limit", "Invalid limit: must be an integer between 1 and 100")
-    return int(value)
 
 
 def _matches(event: SimEvent, params: Mapping[str, Any]) -> bool:

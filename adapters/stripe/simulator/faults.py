@@ -20,6 +20,10 @@ ENDPOINTS = frozenset(
     {
         "create_intent",
         "retrieve_intent",
+        "list_intents",
+        "search_intents",
+        "list_refunds",
+        "list_disputes",
         "confirm_intent",
         "capture_intent",
         "cancel_intent",

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from .disputes import DISPUTE_REASONS
 from .errors import invalid
 from .ledger import EVIDENCE_FIELDS
+from .listing import page_of, search
 from .refunds import REFUND_REASONS
 from .wire import Params, read_enum, read_int, read_metadata, read_str
 
@@ -86,6 +87,36 @@ def create_intent(sim: SimulatedStripe, params: Params, path: Mapping[str, str])
         confirm=_bool(params, "confirm", False),
         return_url=read_str(params, "return_url"),
     )
+
+
+def list_intents(sim: SimulatedStripe, params: Params, path: Mapping[str, str]) -> tuple[int, Any]:
+    _known(params, "limit", "starting_after", "ending_before", "created")
+    return 200, page_of(sim.listed("payment_intent"), params, "/v1/payment_intents")
+
+
+def search_intents(
+    sim: SimulatedStripe, params: Params, path: Mapping[str, str]
+) -> tuple[int, Any]:
+    _known(params, "query", "limit", "page")
+    return 200, search(sim.listed("payment_intent"), params, "/v1/payment_intents/search")
+
+
+def list_refunds(sim: SimulatedStripe, params: Params, path: Mapping[str, str]) -> tuple[int, Any]:
+    _known(params, "limit", "starting_after", "ending_before", "charge", "payment_intent")
+    return 200, page_of(sim.listed("refund", **_filters(params)), params, "/v1/refunds")
+
+
+def list_disputes(sim: SimulatedStripe, params: Params, path: Mapping[str, str]) -> tuple[int, Any]:
+    _known(params, "limit", "starting_after", "ending_before", "charge", "payment_intent")
+    return 200, page_of(sim.listed("dispute", **_filters(params)), params, "/v1/disputes")
+
+
+def _filters(params: Params) -> dict[str, str]:
+    return {
+        name: value
+        for name in ("charge", "payment_intent")
+        if (value := read_str(params, name)) is not None
+    }
 
 
 def retrieve_intent(
@@ -202,11 +233,14 @@ def open_dispute(sim: SimulatedStripe, params: Params, path: Mapping[str, str]) 
 
 ROUTES: tuple[tuple[str, str, str, Perform], ...] = (
     ("POST", "/v1/payment_intents", "create_intent", create_intent),
+    ("GET", "/v1/payment_intents", "list_intents", list_intents),
+    ("GET", "/v1/payment_intents/search", "search_intents", search_intents),
     ("GET", "/v1/payment_intents/{id}", "retrieve_intent", retrieve_intent),
     ("POST", "/v1/payment_intents/{id}/confirm", "confirm_intent", confirm_intent),
     ("POST", "/v1/payment_intents/{id}/capture", "capture_intent", capture_intent),
     ("POST", "/v1/payment_intents/{id}/cancel", "cancel_intent", cancel_intent),
     ("POST", "/v1/refunds", "create_refund", create_refund),
+    ("GET", "/v1/refunds", "list_refunds", list_refunds),
     ("GET", "/v1/refunds/{id}", "retrieve_refund", retrieve_refund),
     ("GET", "/v1/charges/{id}", "retrieve_charge", retrieve_charge),
     (
@@ -217,6 +251,7 @@ ROUTES: tuple[tuple[str, str, str, Perform], ...] = (
     ),
     ("GET", "/v1/events", "list_events", list_events),
     ("GET", "/v1/events/{id}", "retrieve_event", retrieve_event),
+    ("GET", "/v1/disputes", "list_disputes", list_disputes),
     ("GET", "/v1/disputes/{id}", "retrieve_dispute", retrieve_dispute),
     ("POST", "/v1/disputes/{id}", "update_dispute", update_dispute),
     ("POST", "/v1/disputes/{id}/close", "close_dispute", close_dispute),
