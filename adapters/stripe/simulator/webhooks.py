@@ -7,9 +7,11 @@ secret is being rolled), which ``stripe.Webhook.construct_event`` verifies.
 
 ``WebhookChaos`` may drop a delivery, duplicate it, hold it back until after the next one
 (reorder) or postpone it by ``delay_seconds`` of simulator time; four seeded draws per delivery,
-whatever the knobs, so a seed replays one story. A delivery the receiver does not answer with a
-2xx (a 5xx, a timeout, a refused connection) is retried after ``retry_delays`` of simulator
-time (``advance`` makes them due), then given up and kept in ``failed``.
+whatever the knobs, so a seed replays one story. Its ``timeout`` counts an answered attempt as
+timed out (Stripe gave up waiting), which is then retried although the receiver got it. A
+delivery the receiver does not answer with a 2xx (a 5xx, a timeout, a refused connection) is
+retried after ``retry_delays`` of simulator time (``advance`` makes them due), then given up
+and kept in ``failed``.
 """
 
 from __future__ import annotations
@@ -98,9 +100,12 @@ class WebhookChaos:
     reorder: float = 0.0
     delay: float = 0.0
     delay_seconds: int = 600
+    timeout: float = 0.0
+    """The receiver answered, but too late: the attempt counts as timed out and is retried,
+    so the receiver gets the same event again (it may have acted on the first)."""
 
     def __post_init__(self) -> None:
-        for name in ("drop", "duplicate", "reorder", "delay"):
+        for name in ("drop", "duplicate", "reorder", "delay", "timeout"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be a probability in [0, 1], not {value!r}")
@@ -172,6 +177,7 @@ class Webhooks:
         self.attempts: list[DeliveryAttempt] = []
         self._clock = clock
         self._random = random.Random(f"webhooks:{seed}")
+        self._late = random.Random(f"webhook-timeouts:{seed}")
         self._ready: deque[tuple[Delivery, int]] = deque()
         self._later: list[tuple[int, int, Delivery, int]] = []
         self._order = 0
@@ -256,6 +262,14 @@ class Webhooks:
             else:
                 self.failed.append(attempt.delivery)
 
+    def _answered(self, delivery: Delivery, number: int, now: int, status: int) -> DeliveryAttempt:
+        """The attempt as the simulator counts it: the ``timeout`` knob turns an answer late."""
+        with self._lock:
+            late = self._late.random() < self.chaos.timeout
+        if late:
+            return DeliveryAttempt(delivery, number, now, None, "timed out (simulated)")
+        return DeliveryAttempt(delivery, number, now, status)
+
     def deliver(self, client: httpx.Client, *, timeout: float) -> int:
         """POST every ready delivery; returns how many got a 2xx."""
         delivered = 0
@@ -271,7 +285,7 @@ class Webhooks:
             except httpx.HTTPError as error:
                 self._record(DeliveryAttempt(delivery, number, now, None, repr(error)))
                 continue
-            result = DeliveryAttempt(delivery, number, now, response.status_code)
+            result = self._answered(delivery, number, now, response.status_code)
             self._record(result)
             delivered += result.ok
         return delivered
@@ -291,7 +305,7 @@ class Webhooks:
             except httpx.HTTPError as error:
                 self._record(DeliveryAttempt(delivery, number, now, None, repr(error)))
                 continue
-            result = DeliveryAttempt(delivery, number, now, response.status_code)
+            result = self._answered(delivery, number, now, response.status_code)
             self._record(result)
             delivered += result.ok
         return delivered

@@ -294,3 +294,25 @@ def test_requests_deliver_after_their_response_with_an_async_sender() -> None:
 
     assert created.status_code == 200
     assert received == ["payment_intent.created"]
+
+
+def test_a_late_answer_counts_as_a_timeout_and_the_event_comes_again() -> None:
+    received: list[str] = []
+
+    def receiver(request: httpx.Request) -> httpx.Response:
+        received.append(json.loads(request.content)["id"])
+        return httpx.Response(200)
+
+    sim = delivering(
+        receiver, chaos=WebhookChaos(timeout=1.0), retry_delays=(60,), auto_deliver=False
+    )
+    sim.create_intent(amount=100, currency="usd")
+
+    sim.deliver()
+    sim.advance(timedelta(seconds=60))
+    sim.deliver()
+
+    assert len(received) == 2
+    assert received[0] == received[1]
+    assert [a.error for a in sim.webhooks.attempts] == ["timed out (simulated)"] * 2
+    assert len(sim.webhooks.failed) == 1
