@@ -98,6 +98,21 @@ def test_charge_refunded_counts_the_cumulative_refunded_amount_once() -> None:
     assert (order.state, order.refunded) == ("partially_refunded", usd(500))
 
 
+def test_a_charge_listing_its_refunds_counts_only_the_succeeded_ones() -> None:
+    order = placed()
+    apply_view(order, view(intent("succeeded")))
+    order.record_settlement()
+    listed = {
+        "object": "list",
+        "has_more": False,
+        "data": [refund("succeeded", amount=200), refund("pending", amount=300)],
+    }
+
+    apply_view(order, view(charge(amount_refunded=500, refunds=listed), "charge.refunded"))
+
+    assert (order.state, order.refunded) == ("partially_refunded", usd(200))
+
+
 def test_a_failed_refund_declines_the_pending_refund_request() -> None:
     order = placed()
     apply_view(order, view(intent("succeeded")))
