@@ -173,6 +173,9 @@ def demo(
     ctx: typer.Context,
     orders: Annotated[int, typer.Option(min=1, max=10_000, help="Checkouts to simulate")] = 200,
     seed: Annotated[int, typer.Option(help="Seed of the outcome mix and the callback chaos")] = 7,
+    provider: Annotated[
+        str, typer.Option(help="The simulated provider: vertex, or stripe (its simulator)")
+    ] = "vertex",
 ) -> None:
     """Simulated checkouts through the simulator, the client and the webhook app; then a check.
 
@@ -184,6 +187,15 @@ def demo(
         require_fresh_store,
         run_demo,
     )
+
+    if provider == "stripe":
+        from orderstate.adapters.bootstrap.stripe_demo import STRIPE_OUTCOME_MIX, run_stripe_demo
+
+        weights, run = STRIPE_OUTCOME_MIX, run_stripe_demo
+    elif provider == "vertex":
+        weights, run = OUTCOME_MIX, run_demo
+    else:
+        _fail(f"no simulated provider {provider!r}: vertex or stripe")
 
     store = Context.settings.db
     if _defaulted(ctx, "db"):
@@ -203,16 +215,14 @@ def demo(
     with Progress(*columns, console=out, transient=False) as progress:
         tasks = {name: progress.add_task(label, total=orders) for name, label in phases.items()}
         report = _guard(
-            lambda: run_demo(
+            lambda: run(
                 orders=orders,
                 store=store,
                 seed=seed,
                 on_progress=lambda phase, done: progress.update(tasks[phase], completed=done),
             )
         )
-    mix = ", ".join(
-        f"{report.outcomes[name]} {name}" for name in OUTCOME_MIX if report.outcomes[name]
-    )
+    mix = ", ".join(f"{report.outcomes[name]} {name}" for name in weights if report.outcomes[name])
     out.print(f"[bold]{report.orders} checkouts[/]: {mix}", highlight=False)
     shown = describe(store)
     out.print(render.states_table(report.by_state, f"orders by state in {shown}"))
