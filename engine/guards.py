@@ -65,6 +65,36 @@ def refund_clears_balance(order: Order, event: Any) -> bool:
     return not amount.is_zero and order.refunded + amount == order.captured
 
 
+def dispute_within_balance(order: Order, event: Any) -> bool:
+    """A dispute covers some of what was captured and not refunded; a charge is disputed once."""
+    amount = event.amount
+    return (
+        order.disputed.is_zero and not amount.is_zero and order.refunded + amount <= order.captured
+    )
+
+
+def withdrawal_within_dispute(order: Order, event: Any) -> bool:
+    """The bank withdraws at most the disputed amount, however many withdrawals it takes."""
+    amount = event.amount
+    return not amount.is_zero and order.withdrawn + amount <= order.disputed
+
+
+def lost_in_full(order: Order, event: Any) -> bool:
+    """A lost dispute takes the whole disputed amount (what was withdrawn and the rest)."""
+    return bool(event.withdrawn == order.disputed)
+
+
+def _won_back_to(state: str) -> Guard:
+    def guard(order: Order, event: Any) -> bool:
+        return bool(order.dispute_from == state and event.reinstated == order.withdrawn)
+
+    guard.__name__ = f"won_back_to_{state}"
+    guard.__doc__ = (
+        f"A won dispute returns every withdrawn unit and goes back to {state}, where it began."
+    )
+    return guard
+
+
 def _resolved_as(outcome: str) -> Guard:
     def guard(order: Order, event: Any) -> bool:
         return bool(event.resolution == outcome and event.captured <= order.amount)
@@ -89,6 +119,13 @@ GUARDS: Mapping[str, Guard] = MappingProxyType(
             _resolved_as("completed"),
             _resolved_as("refunded"),
             _resolved_as("cancelled"),
+            dispute_within_balance,
+            withdrawal_within_dispute,
+            lost_in_full,
+            _won_back_to("paid"),
+            _won_back_to("clearing"),
+            _won_back_to("completed"),
+            _won_back_to("partially_refunded"),
         )
     }
 )

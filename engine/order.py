@@ -237,6 +237,47 @@ class Order(Aggregate):
         def evolve(self, order: Order) -> None:
             order.refunded = order.refunded + self.amount
 
+    class DisputeOpened(Event):
+        """The customer's bank disputes ``amount`` of the captured payment (a chargeback)."""
+
+        amount: Money
+        reason: str
+
+        def apply(self, aggregate: Any) -> None:
+            order: Order = aggregate
+            before = order.state
+            super().apply(order)
+            # Where it was disputed from: a won dispute goes back there (the spec's guards).
+            order.dispute_from = before
+
+        def evolve(self, order: Order) -> None:
+            order.disputed = self.amount
+            order.dispute_reason = self.reason
+
+    class DisputeFundsWithdrawn(Event):
+        """``amount`` of the disputed funds was taken from the merchant while the dispute runs."""
+
+        amount: Money
+
+        def evolve(self, order: Order) -> None:
+            order.withdrawn = order.withdrawn + self.amount
+
+    class DisputeWon(Event):
+        """The merchant won: the withdrawn funds (``reinstated``) came back."""
+
+        reinstated: Money
+
+        def evolve(self, order: Order) -> None:
+            order.reinstated = order.reinstated + self.reinstated
+
+    class DisputeLost(Event):
+        """The merchant lost: ``withdrawn`` (the whole disputed amount) is gone for good."""
+
+        withdrawn: Money
+
+        def evolve(self, order: Order) -> None:
+            order.withdrawn = self.withdrawn
+
     class CaptureRequested(Event):
         def evolve(self, order: Order) -> None:
             order.pending = Request.CAPTURE
@@ -303,6 +344,9 @@ class Order(Aggregate):
         self.reviewed = False
         self.merchant_must_confirm = False
         self.reason: str | None = None
+        self.disputed = self.withdrawn = self.reinstated = zero
+        self.dispute_from: State | None = None
+        self.dispute_reason: str | None = None
 
     # -- creation -------------------------------------------------------------------------
 
@@ -411,6 +455,24 @@ class Order(Aggregate):
     def record_refund(self, amount: Money) -> None:
         """The provider refunded ``amount`` (part or the rest of what was captured)."""
         self._fire(Order.RefundSucceeded, amount=amount)
+
+    def record_dispute_opened(self, amount: Money, reason: str) -> None:
+        """The customer's bank disputes ``amount`` of the payment (``disputed``)."""
+        self._fire(Order.DisputeOpened, amount=amount, reason=reason)
+
+    def record_dispute_funds_withdrawn(self, amount: Money) -> None:
+        """``amount`` of the disputed funds was withdrawn from the merchant."""
+        self._fire(Order.DisputeFundsWithdrawn, amount=amount)
+
+    def record_dispute_won(self, reinstated: Money | None = None) -> None:
+        """The dispute was decided for the merchant; ``reinstated`` defaults to all withdrawn."""
+        given = self.withdrawn if reinstated is None else reinstated
+        self._fire(Order.DisputeWon, reinstated=given)
+
+    def record_dispute_lost(self, withdrawn: Money | None = None) -> None:
+        """The dispute was decided for the customer; ``withdrawn`` defaults to all disputed."""
+        taken = self.disputed if withdrawn is None else withdrawn
+        self._fire(Order.DisputeLost, withdrawn=taken)
 
     def record_request_declined(self, reason: str) -> None:
         """The provider refused the pending request (e.g. 412): nothing changes but that."""

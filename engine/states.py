@@ -1,6 +1,6 @@
 """The shipped life cycle's states by name, the loaded spec, and the groups of states it implies.
 
-``State`` names the fourteen states of ``specs/lifecycle.yaml``; loading the spec checks that it
+``State`` names the sixteen states of ``specs/lifecycle.yaml``; loading the spec checks that it
 declares exactly these, so a renamed or added state fails at import, not in production. The
 groups below are derived from the spec's graph, never written by hand: adding a transition to
 the spec moves a state into or out of a group by itself.
@@ -39,10 +39,12 @@ class State(StrEnum):
     PARTIALLY_REFUNDED = "partially_refunded"
     NEED_ACTION = "need_action"
     EXPIRED = "expired"
+    DISPUTED = "disputed"
     REFUNDED = "refunded"
     CANCELLED = "cancelled"
     FAILED = "failed"
     REJECTED = "rejected"
+    CHARGED_BACK = "charged_back"
 
 
 LIFECYCLE: Lifecycle[State] = load_lifecycle(read_spec(), guards=GUARDS, states=State)

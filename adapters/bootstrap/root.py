@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import get_args
+from typing import TYPE_CHECKING, get_args
 
 from starlette.applications import Starlette
 
@@ -21,7 +21,10 @@ from orderstate.adapters.web import create_app as create_web_app
 
 from .settings import Settings
 
-__all__ = ["build_service", "create_app", "providers_for", "service_for"]
+if TYPE_CHECKING:
+    from orderstate.adapters.stripe import StripeCalls
+
+__all__ = ["build_service", "create_app", "providers_for", "service_for", "stripe_calls_for"]
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +39,8 @@ def build_service(
     body_limit: int = DEFAULT_BODY_LIMIT,
     mailer: Mailer | None = None,
     backoff: Backoff | None = None,
+    stripe_calls: StripeCalls | None = None,
+    default_provider: str = "vertex",
 ) -> OrderService:
     """An order service on ``store`` with every provider registered.
 
@@ -43,12 +48,16 @@ def build_service(
     to the simulator); without one the service reads Vertex callbacks but calls nobody.
     ``mailer`` sends the confirmation emails the outbox holds (default: ``RecordingMailer``,
     which logs and keeps them); ``backoff`` paces the retries of a failing follower.
+    ``stripe_calls`` is what Stripe calls go through (``StripeCalls`` on api.stripe.com or the
+    simulator); ``default_provider`` serves the shops that name none.
     """
     if expiry_status not in get_args(ExpiryStatus):  # callers without a type checker
         raise ValueError(f"expiry_status is cancelled or failed, not {expiry_status!r}")
     return OrderService(
         store=store,
-        providers=providers_for(vertex_client=vertex_client),
+        providers=providers_for(
+            vertex_client=vertex_client, stripe_calls=stripe_calls, default=default_provider
+        ),
         shops=shops,
         clock=clock or (lambda: datetime.now(UTC)),
         expiry_status=expiry_status,
@@ -58,22 +67,62 @@ def build_service(
     )
 
 
-def providers_for(*, vertex_client: VertexCalls | None = None) -> list[Provider]:
-    """Every provider, the default (Vertex) first."""
-    return [VertexProvider(vertex_client)]
+def providers_for(
+    *,
+    vertex_client: VertexCalls | None = None,
+    stripe_calls: StripeCalls | None = None,
+    default: str = "vertex",
+) -> list[Provider]:
+    """Every provider, ``default`` first (it serves the shops that name none). Stripe is
+    registered when its SDK is installed (the ``stripe`` extra)."""
+    providers: list[Provider] = [VertexProvider(vertex_client)]
+    stripe = _stripe_provider(stripe_calls)
+    if stripe is not None:
+        providers.append(stripe)
+    names = [provider.name for provider in providers]
+    if default not in names:
+        raise ValueError(f"no provider {default!r} to serve shops by default; one of {names}")
+    return sorted(providers, key=lambda provider: provider.name != default)
+
+
+def _stripe_provider(calls: StripeCalls | None) -> Provider | None:
+    try:
+        from orderstate.adapters.stripe import StripeProvider
+    except ImportError:  # the stripe extra is not installed: serve the other providers
+        if calls is not None:
+            raise
+        return None
+    return StripeProvider(calls)
+
+
+def stripe_calls_for(settings: Settings) -> StripeCalls:
+    """Calls to Stripe with the settings' secret key (on its URL: the simulator's in tests)."""
+    from orderstate.adapters.stripe import StripeCalls, StripeConfig
+
+    if not settings.stripe_key:
+        raise ValueError("this command calls Stripe: set --stripe-key (ORDERSTATE_STRIPE_KEY)")
+    return StripeCalls(StripeConfig(api_key=settings.stripe_key, base_url=settings.stripe_url))
 
 
 def service_for(settings: Settings, *, connect: bool = False) -> OrderService:
     """The order service the settings describe; ``connect`` for commands that call providers
-    (their credentials must then be set)."""
-    client = None
-    if connect:
-        if not settings.vertex_token:
-            raise ValueError("this command calls the provider: set --vertex-token")
+    (the default provider's credentials must then be set; any other's are used if given)."""
+    if connect and settings.provider == "vertex" and not settings.vertex_token:
+        raise ValueError("this command calls the provider: set --vertex-token")
+    client = calls = None
+    if settings.stripe_key or (connect and settings.provider == "stripe"):
+        calls = stripe_calls_for(settings)
+    if connect and settings.vertex_token:
         client = VertexClient(
             VertexConfig(token=settings.vertex_token, base_url=settings.vertex_url)
         )
-    return build_service(store=settings.db, shops=settings.shop_map(), vertex_client=client)
+    return build_service(
+        store=settings.db,
+        shops=settings.shop_map(),
+        vertex_client=client,
+        stripe_calls=calls,
+        default_provider=settings.provider,
+    )
 
 
 def create_app(settings: Settings | None = None) -> Starlette:

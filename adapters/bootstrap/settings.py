@@ -4,7 +4,9 @@
 a shop served by another provider than the default is written ``stripe:116:whsec_...``),
 ``ORDERSTATE_WEBHOOK_URL`` (sent to the provider with every new order),
 ``ORDERSTATE_READ_TIMEOUT`` (seconds a callback's body may take to arrive; default 10), and per
-provider its own: ``ORDERSTATE_VERTEX_URL`` and ``ORDERSTATE_VERTEX_TOKEN``.
+provider its own: ``ORDERSTATE_VERTEX_URL`` and ``ORDERSTATE_VERTEX_TOKEN``,
+``ORDERSTATE_STRIPE_URL`` and ``ORDERSTATE_STRIPE_KEY`` (the secret API key, ``sk_...``);
+``ORDERSTATE_PROVIDER`` names the provider of shops that name none (default ``vertex``).
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ class Settings:
     shops: tuple[ShopSecret, ...] = ()
     webhook_url: str | None = None
     read_timeout: float = 10.0
+    stripe_url: str = "https://api.stripe.com"
+    stripe_key: str | None = None
+    provider: str = "vertex"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -50,6 +55,9 @@ class Settings:
             shops=parse_shops(env.get("ORDERSTATE_SHOPS")),
             webhook_url=env.get("ORDERSTATE_WEBHOOK_URL") or None,
             read_timeout=_parse_seconds(env.get("ORDERSTATE_READ_TIMEOUT") or "10"),
+            stripe_url=env.get("ORDERSTATE_STRIPE_URL") or cls.stripe_url,
+            stripe_key=env.get("ORDERSTATE_STRIPE_KEY") or None,
+            provider=env.get("ORDERSTATE_PROVIDER") or cls.provider,
         )
 
     def shop_map(self) -> dict[int, Shop]:
@@ -61,7 +69,10 @@ class Settings:
         return (
             f"Settings(db={describe(self.db)!r}, vertex_url={describe(self.vertex_url)!r}, "
             f"vertex_token={token!r}, shops={shops!r} (secrets hidden), "
-            f"webhook_url={self.webhook_url!r}, read_timeout={self.read_timeout!r})"
+            f"webhook_url={self.webhook_url!r}, read_timeout={self.read_timeout!r}, "
+            f"stripe_url={describe(self.stripe_url)!r}, "
+            f"stripe_key={None if self.stripe_key is None else '***'!r}, "
+            f"provider={self.provider!r})"
         )
 
 

@@ -27,6 +27,7 @@ __all__ = [
     "DEFAULT_LIMIT",
     "IN_FLIGHT_STATES",
     "MERCHANT_DECISIONS",
+    "UNPOLLED",
     "due_for_poll",
 ]
 
@@ -38,14 +39,19 @@ MERCHANT_DECISIONS = frozenset(
 ANSWERS = frozenset({"RefundSucceeded", "RequestDeclined"})
 """Provider facts that only ever answer a merchant request: awaited while one is pending."""
 
-_unknown = (MERCHANT_DECISIONS | ANSWERS) - set(LIFECYCLE.events)
+UNPOLLED = frozenset({"DisputeOpened"})
+"""Provider facts not worth a poll: a bank may dispute any paid order for months, so polling
+every settled order for one would cost a call per order forever; disputes arrive by callback
+(Stripe's ``charge.dispute.created``), and a ``disputed`` order is polled until it is decided."""
+
+_unknown = (MERCHANT_DECISIONS | ANSWERS | UNPOLLED) - set(LIFECYCLE.events)
 if _unknown:  # pragma: no cover - a renamed event must fail at import, not skip polls silently
     raise RuntimeError(f"polling: events not in the life cycle: {sorted(_unknown)}")
 
 IN_FLIGHT_STATES: frozenset[State] = frozenset(
     t.source
     for t in LIFECYCLE.transitions
-    if t.moves and t.event not in MERCHANT_DECISIONS | ANSWERS
+    if t.moves and t.event not in MERCHANT_DECISIONS | ANSWERS | UNPOLLED
 )
 """States a provider fact nobody here asked for moves on: polled while the order is quiet."""
 

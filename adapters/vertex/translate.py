@@ -346,9 +346,17 @@ def _is_behind(order: Order, view: View) -> bool:
     return order.state in _DESCENDANTS[view.state] and view.refunded <= order.refunded
 
 
+RETURNS = frozenset({"DisputeWon"})
+"""Moves back to where the order was before (a won dispute): not progress, so never a way for a
+state to lead to another when judging whether a snapshot is behind."""
+
 _DESCENDANTS: dict[State, frozenset[State]] = {
     state: frozenset().union(
-        *(LIFECYCLE.reachable(t.target) for t in LIFECYCLE.transitions if t.source == state)
+        *(
+            LIFECYCLE.reachable(t.target, avoiding=RETURNS)
+            for t in LIFECYCLE.transitions
+            if t.source == state and t.event not in RETURNS
+        )
     )
     for state in LIFECYCLE.states
 }

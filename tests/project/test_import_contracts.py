@@ -37,8 +37,21 @@ def test_every_contract_is_kept_engine_purity_layers_and_provider_independence()
 
     assert output.startswith("exit=0"), output
     assert "3 kept, 0 broken" in output
-    assert "Layers: cli, docgen, bootstrap, web, service, vertex | store, port KEPT" in output
+    assert (
+        "Layers: cli, docgen, bootstrap, web, service, vertex | stripe | store, port KEPT" in output
+    )
     assert "Only the composition root and the docs writers import a provider KEPT" in output
+
+
+def test_the_engine_and_the_service_may_import_nothing_of_stripe() -> None:
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    by_name = {contract["name"]: contract for contract in contracts["contracts"]}
+    engine = by_name["The engine is pure: no adapters, HTTP, databases or web frameworks"]
+    providers = by_name["Only the composition root and the docs writers import a provider"]
+
+    assert "stripe" in engine["forbidden_modules"]
+    assert "orderstate.adapters.service" in providers["source_modules"]
+    assert {"stripe", "orderstate.adapters.stripe"} <= set(providers["forbidden_modules"])
 
 
 def test_the_contract_catches_an_engine_that_imports_sqlite3(tmp_path: Path) -> None:
@@ -66,7 +79,17 @@ def test_the_contract_catches_an_engine_that_imports_sqlite3(tmp_path: Path) -> 
     assert "probe.engine is not allowed to import sqlite3" in output
 
 
-ADAPTER_ROOMS = ("cli", "docgen", "bootstrap", "web", "service", "vertex", "store", "port")
+ADAPTER_ROOMS = (
+    "cli",
+    "docgen",
+    "bootstrap",
+    "web",
+    "service",
+    "vertex",
+    "stripe",
+    "store",
+    "port",
+)
 
 
 def probe_house(tmp_path: Path, imports: dict[str, str]) -> Path:
@@ -90,6 +113,15 @@ def test_the_contracts_catch_a_service_that_imports_a_provider(tmp_path: Path) -
 
     assert output.startswith("exit=1"), output
     assert "probe.adapters.service is not allowed to import probe.adapters.vertex" in output
+
+
+def test_the_contracts_catch_a_service_that_imports_the_stripe_adapter(tmp_path: Path) -> None:
+    config = probe_house(tmp_path, {"adapters/service": "import probe.adapters.stripe\n"})
+
+    output = run_lint_imports(config, tmp_path, pythonpath=str(tmp_path))
+
+    assert output.startswith("exit=1"), output
+    assert "probe.adapters.service is not allowed to import probe.adapters.stripe" in output
 
 
 def test_the_contracts_catch_a_provider_that_imports_the_service(tmp_path: Path) -> None:

@@ -42,7 +42,7 @@ states:
 SKIP_TO_DONE = "      - {event: Dropped, target: dropped}\n      - {event: Skipped, target: done}\n"
 
 
-def test_ships_the_thirteen_states_of_the_card_and_expired() -> None:
+def test_ships_the_thirteen_states_of_the_card_expired_and_the_two_of_disputes() -> None:
     expected = [
         "created",
         "in_progress",
@@ -58,11 +58,13 @@ def test_ships_the_thirteen_states_of_the_card_and_expired() -> None:
         "cancelled",
         "failed",
         "rejected",
+        "disputed",
+        "charged_back",
     ]
 
     assert sorted(LIFECYCLE.states) == sorted(expected)
     assert LIFECYCLE.initial == "created"
-    assert LIFECYCLE.final_states == {"refunded", "cancelled", "failed", "rejected"}
+    assert LIFECYCLE.final_states == {"refunded", "cancelled", "failed", "rejected", "charged_back"}
 
 
 def test_the_spine_is_a_path_of_transitions() -> None:
@@ -82,14 +84,26 @@ def test_the_shipped_life_cycle_is_named_by_the_state_enum() -> None:
 @pytest.mark.parametrize(
     ("group", "expected"),
     [
-        pytest.param(FINAL_STATES, {"refunded", "cancelled", "failed", "rejected"}, id="final"),
+        pytest.param(
+            FINAL_STATES,
+            {"refunded", "cancelled", "failed", "rejected", "charged_back"},
+            id="final",
+        ),
         pytest.param(EXPIRABLE_STATES, {"created", "in_progress"}, id="expirable"),
         pytest.param(REFUNDABLE_STATES, {"completed", "partially_refunded"}, id="refundable"),
         pytest.param(CAPTURABLE_STATES, {"authorized"}, id="capturable"),
         pytest.param(CANCELLABLE_STATES, {"in_progress", "authorized"}, id="cancellable"),
         pytest.param(
             PAID_STATES,
-            {"paid", "clearing", "completed", "partially_refunded", "refunded"},
+            {
+                "paid",
+                "clearing",
+                "completed",
+                "partially_refunded",
+                "refunded",
+                "disputed",
+                "charged_back",
+            },
             id="paid",
         ),
     ],

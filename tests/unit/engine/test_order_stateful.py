@@ -1,7 +1,9 @@
 """Hypothesis drives random commands, legal and illegal, against real orders and a tiny model.
 
 After every step: the state is one of the spec's, each stored event was a legal transition from
-the state before it, ``0 <= refunded <= captured <= authorized <= amount``, final states absorb,
+the state before it, ``0 <= refunded <= captured <= authorized <= amount``, disputes within what
+was captured (``reinstated <= withdrawn <= disputed <= captured``, refunds plus what the bank
+kept never above the capture), final states absorb,
 versions are contiguous, replay equals the live order, and a refused command appended nothing.
 """
 
@@ -41,7 +43,12 @@ COMMANDS = [
     "record_request_declined",
     "expire",
     "lapse",
+    "record_dispute_opened",
+    "record_dispute_funds_withdrawn",
+    "record_dispute_won",
+    "record_dispute_lost",
 ]
+DISPUTE_FROM = {"paid", "clearing", "completed", "partially_refunded"}
 SPINE = [
     "record_payment_link",
     "record_review_accepted",
@@ -73,6 +80,10 @@ class Model:
     refunded: int = 0
     pending: str | None = None
     reviewed: bool = False
+    disputed: int = 0
+    withdrawn: int = 0
+    reinstated: int = 0
+    dispute_from: str | None = None
 
     def allowed(self, event: str) -> bool:
         return (self.state, event) in LIFECYCLE.table
@@ -144,6 +155,8 @@ def _expect_money(model: Model, command: str, amount: int) -> Model | None:
         if s != "need_action":
             return None
         return model.moved("completed", authorized=model.amount, captured=model.amount)
+    if command.startswith("record_dispute"):
+        return _expect_dispute(model, command, amount)
     if command == "record_refund":
         left = model.captured - model.refunded
         if s not in {"completed", "partially_refunded"} or not 0 < amount <= left:
@@ -153,13 +166,37 @@ def _expect_money(model: Model, command: str, amount: int) -> Model | None:
     raise AssertionError(command)
 
 
+def _expect_dispute(model: Model, command: str, amount: int) -> Model | None:
+    s = model.state
+    if command == "record_dispute_opened":
+        left = model.captured - model.refunded
+        ok = s in DISPUTE_FROM and not model.disputed and 0 < amount <= left
+        return model.moved("disputed", disputed=amount, dispute_from=s) if ok else None
+    if s != "disputed":
+        return None
+    if command == "record_dispute_funds_withdrawn":
+        ok = 0 < amount <= model.disputed - model.withdrawn
+        return replace(model, withdrawn=model.withdrawn + amount) if ok else None
+    if command == "record_dispute_won":
+        ok = amount == model.withdrawn and model.dispute_from is not None
+        target = model.dispute_from or "disputed"
+        return model.moved(target, reinstated=model.reinstated + amount) if ok else None
+    ok = amount == model.disputed  # record_dispute_lost
+    return model.moved("charged_back", withdrawn=amount) if ok else None
+
+
 def natural_amount(model: Model, command: str) -> int:
     """The amount a command is about: what is left to refund, or authorized, or the order's."""
     if command in {"record_refund", "request_refund"}:
         return model.captured - model.refunded
     if command == "record_capture" and not model.auto_capture:
         return model.authorized
-    return model.amount
+    return {
+        "record_dispute_opened": model.captured - model.refunded,
+        "record_dispute_funds_withdrawn": model.disputed - model.withdrawn,
+        "record_dispute_won": model.withdrawn,
+        "record_dispute_lost": model.disputed,
+    }.get(command, model.amount)
 
 
 def call(order: Order, command: str, amount: Money, now: datetime) -> None:
@@ -169,8 +206,13 @@ def call(order: Order, command: str, amount: Money, now: datetime) -> None:
         "record_mismatch",
         "record_refund",
         "request_refund",
+        "record_dispute_funds_withdrawn",
+        "record_dispute_won",
+        "record_dispute_lost",
     }:
         getattr(order, command)(amount)
+    elif command == "record_dispute_opened":
+        order.record_dispute_opened(amount, "fraudulent")
     elif command == "expire":
         order.expire(now)
     elif command == "lapse":
@@ -286,12 +328,24 @@ class OrderMachine(RuleBasedStateMachine):
                 Money(model.refunded, CURRENCY),
                 model.pending,
             )
+            disputes = (order.disputed, order.withdrawn, order.reinstated, order.dispute_from)
+            assert disputes == (
+                Money(model.disputed, CURRENCY),
+                Money(model.withdrawn, CURRENCY),
+                Money(model.reinstated, CURRENCY),
+                model.dispute_from,
+            )
 
     @invariant()
     def money_is_conserved(self) -> None:
         for order in self.live.values():
             assert Money(0, CURRENCY) <= order.refunded <= order.captured
             assert order.captured <= order.authorized <= order.amount
+            # Disputes: what comes back was taken, what was taken was disputed, what was
+            # disputed was captured; refunds and funds kept by the bank never exceed the capture.
+            assert order.reinstated <= order.withdrawn <= order.disputed <= order.captured
+            kept_by_bank = order.withdrawn - order.reinstated
+            assert order.refunded + kept_by_bank <= order.captured
 
     @invariant()
     def histories_are_legal_contiguous_and_replay_to_the_live_order(self) -> None:

@@ -26,6 +26,10 @@ def valid_data(order: Order, event: str) -> dict[str, Any]:
         "PaymentLinkIssued": {"payment_link": "https://pay.example/1"},
         "RequestDeclined": {"operation": "refund", "reason": "412"},
         "ReviewDecisionRequested": {"accept": True},
+        "DisputeOpened": {"amount": order.captured - order.refunded, "reason": "fraudulent"},
+        "DisputeFundsWithdrawn": {"amount": order.disputed - order.withdrawn},
+        "DisputeWon": {"reinstated": order.withdrawn},
+        "DisputeLost": {"withdrawn": order.disputed},
     }
     if event in {"ReviewDeclined", "OrderFailed", "OrderCancelled", "OrderRejected"}:
         return {"reason": "test"}

@@ -39,6 +39,7 @@ def test_in_flight_states_come_from_the_graph() -> None:
         State.PAID,
         State.CLEARING,
         State.EXPIRED,
+        State.DISPUTED,
     } == IN_FLIGHT_STATES
 
 
