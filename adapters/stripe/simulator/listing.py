@@ -4,7 +4,8 @@ Lists are newest first; ``starting_after`` pages towards older objects and ``end
 towards newer ones, both by object id; ``limit`` is 1-100 (default 10). Search
 (``/v1/payment_intents/search``) understands the clauses a reconciliation needs, joined by
 `` AND ``: ``metadata['key']:'value'``, ``status:'succeeded'``, ``currency:'eur'``,
-``amount:1099``; anything else is a 400 rather than a silently wrong answer.
+``amount:1099`` (a quote or backslash inside quotes escaped with a backslash, as Stripe's
+query language has it); anything else is a 400 rather than a silently wrong answer.
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ from .errors import invalid, not_found
 
 __all__ = ["limit_of", "page_of", "search"]
 
-_CLAUSE = re.compile(r"(metadata\['([^']+)'\]|status|currency|amount):('([^']*)'|(\d+))")
+_CLAUSE = re.compile(
+    r"(metadata\['((?:[^'\\]|\\.)+)'\]|status|currency|amount):('((?:[^'\\]|\\.)*)'|(\d+))"
+)
+_ESCAPED = re.compile(r"\\(.)")
 
 
 def limit_of(value: object) -> int:
@@ -82,7 +86,9 @@ def _clause(text: str) -> tuple[str, str | None, str]:
         raise invalid("query", f"The simulator cannot search by {text!r}.")
     field, key = match.group(1), match.group(2)
     value = match.group(4) if match.group(4) is not None else match.group(5)
-    return ("metadata" if key is not None else field), key, value
+    if key is not None:
+        return "metadata", _ESCAPED.sub(r"\1", key), _ESCAPED.sub(r"\1", value)
+    return field, None, _ESCAPED.sub(r"\1", value)
 
 
 def _holds(item: dict[str, Any], clause: tuple[str, str | None, str]) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -52,7 +52,8 @@ class SimulatedStripe(Operations):
       ``dispute_review_delay``: when test evidence decides a dispute (default 1 day).
     - ``chaos``: webhook drop / duplicate / reorder / delay; ``retry_delays``: seconds before
       each retry of a failed delivery; ``sender``, ``auto_deliver``, ``delivery_timeout``: how
-      deliveries are POSTed (without a sender they only accumulate in ``webhooks.sent``).
+      deliveries are POSTed (without a sender they only accumulate in ``webhooks.sent``);
+      ``signature_clock``: what a delivery's ``t=`` says (default: the simulator's clock).
     - ``fault_rates``, ``fault``: per-endpoint probability of an injected failure and what it
       is; ``sim.faults.script(endpoint, Fault(...))`` queues exact ones.
     """
@@ -82,6 +83,7 @@ class SimulatedStripe(Operations):
         sender: httpx.Client | httpx.AsyncClient | None = None,
         auto_deliver: bool = True,
         delivery_timeout: float = 5.0,
+        signature_clock: Callable[[], int] | None = None,
     ) -> None:
         delays = (authorization_window, processing_delay, settlement_delay, refund_delay)
         if any(delay < timedelta(0) for delay in delays):
@@ -111,6 +113,7 @@ class SimulatedStripe(Operations):
         self.webhooks = Webhooks(
             chaos=chaos, seed=seed, retry_delays=tuple(retry_delays), clock=self._now
         )
+        self.webhooks.signature_clock = signature_clock
         self.faults = FaultPlan(rates=fault_rates or {}, seed=seed, fault=fault)
         self.idempotency = IdempotencyStore()
         self._lock = threading.RLock()

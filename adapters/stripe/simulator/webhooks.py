@@ -176,6 +176,10 @@ class Webhooks:
         """Deliveries given up after the last retry."""
         self.attempts: list[DeliveryAttempt] = []
         self._clock = clock
+        self.signature_clock: Callable[[], int] | None = None
+        """What ``t=`` says (unix seconds); None: the simulator's clock, which is the wall
+        clock for a served simulator under ``RealTime``. A test whose receiver checks
+        freshness against real time sets ``lambda: int(time.time())``."""
         self._random = random.Random(f"webhooks:{seed}")
         self._late = random.Random(f"webhook-timeouts:{seed}")
         self._ready: deque[tuple[Delivery, int]] = deque()
@@ -262,6 +266,9 @@ class Webhooks:
             else:
                 self.failed.append(attempt.delivery)
 
+    def _signed_at(self, now: int) -> int:
+        return now if self.signature_clock is None else self.signature_clock()
+
     def _answered(self, delivery: Delivery, number: int, now: int, status: int) -> DeliveryAttempt:
         """The attempt as the simulator counts it: the ``timeout`` knob turns an answer late."""
         with self._lock:
@@ -279,7 +286,7 @@ class Webhooks:
                 response = client.post(
                     delivery.endpoint.url,
                     content=delivery.body,
-                    headers=delivery.headers(now),
+                    headers=delivery.headers(self._signed_at(now)),
                     timeout=timeout,
                 )
             except httpx.HTTPError as error:
@@ -299,7 +306,7 @@ class Webhooks:
                 response = await client.post(
                     delivery.endpoint.url,
                     content=delivery.body,
-                    headers=delivery.headers(now),
+                    headers=delivery.headers(self._signed_at(now)),
                     timeout=timeout,
                 )
             except httpx.HTTPError as error:

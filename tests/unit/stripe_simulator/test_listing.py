@@ -75,3 +75,13 @@ def test_an_unknown_cursor_is_named(api: Api) -> None:
 
     assert missing.status_code == 404
     assert missing.json()["error"]["param"] == "starting_after"
+
+
+def test_search_reads_escaped_quotes_and_backslashes(api: Api) -> None:
+    wanted = api.intent(metadata={"order_number": "O'Brien\\7"})
+
+    found = api.get(
+        "/v1/payment_intents/search", query="metadata['order_number']:'O\\'Brien\\\\7'"
+    ).json()
+
+    assert [i["id"] for i in found["data"]] == [wanted["id"]]

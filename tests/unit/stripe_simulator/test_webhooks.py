@@ -316,3 +316,18 @@ def test_a_late_answer_counts_as_a_timeout_and_the_event_comes_again() -> None:
     assert received[0] == received[1]
     assert [a.error for a in sim.webhooks.attempts] == ["timed out (simulated)"] * 2
     assert len(sim.webhooks.failed) == 1
+
+
+def test_the_signature_timestamp_follows_the_signature_clock() -> None:
+    received: list[httpx.Request] = []
+
+    def receiver(request: httpx.Request) -> httpx.Response:
+        received.append(request)
+        return httpx.Response(200)
+
+    sim = delivering(receiver, signature_clock=lambda: 1_800_000_000, auto_deliver=False)
+    sim.create_intent(amount=100, currency="usd")
+
+    sim.deliver()
+
+    assert received[0].headers[SIGNATURE_HEADER].startswith("t=1800000000,v1=")
