@@ -239,7 +239,12 @@ def _charge(obj: Mapping[str, Any]) -> dict[str, Any]:
             return {**fields, "state": State.CANCELLED, "voided": amount, "reason": "released"}
         return {**fields, "state": State.AUTHORIZED, "authorized": amount}
     listed = _succeeded_refunds(obj, currency)
-    refunded = refunded if listed is None else listed
+    if listed is None:
+        # Stripe counts the uncaptured rest of a partial capture (released) in amount_refunded.
+        released = amount.minor - captured.minor
+        refunded = Money(max(0, refunded.minor - released), captured.currency)
+    else:
+        refunded = listed
     fields.update(captured=captured, refunded=refunded)
     if refunded.is_zero:
         balance = obj.get("balance_transaction")

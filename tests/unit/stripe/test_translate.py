@@ -220,3 +220,23 @@ def test_money_taken_for_an_order_expired_here_goes_to_a_person() -> None:
 
     assert translation.events == ("AmountMismatchDetected",)
     assert order.mismatch == Money(AMOUNT, "USD")
+
+
+def test_the_released_rest_of_a_partial_capture_is_no_refund() -> None:
+    order = placed(auto_capture=False)
+    apply_view(order, view(intent("requires_capture")))
+
+    partial = charge(amount_captured=800, amount_refunded=AMOUNT - 800)
+    apply_view(order, view(partial, "charge.captured"))
+
+    assert (order.state, order.captured, order.refunded) == ("clearing", usd(800), usd(0))
+
+
+def test_a_released_hold_after_the_intent_was_canceled_is_a_duplicate() -> None:
+    order = placed(auto_capture=False)
+    apply_view(order, view(intent("canceled", cancellation_reason="abandoned")))
+
+    released = charge(captured=False, amount_captured=0, amount_refunded=AMOUNT, refunded=True)
+    translation = apply_view(order, view(released, "charge.expired"))
+
+    assert translation == Translation(Outcome.DUPLICATE)
