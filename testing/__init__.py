@@ -10,7 +10,8 @@
   side effects against the simulator and checks the invariants every shop needs.
 - ``stripe_histories``: the same for Stripe: histories generated from the Stripe adapter's
   outcome table on its simulator, deliveries in any order, and the convergence property
-  (``from orderstate.testing.stripe_histories import stripe_histories, deliver``).
+  (``from orderstate.testing.stripe_histories import stripe_histories, deliver``);
+  ``stripe_stateful``: ``StripeShopMachine``, the shop machine with Stripe as the provider.
 - ``plugin``: the pytest fixtures ``vertex_simulator``, ``order_service`` and
   ``signed_callback``, loaded automatically through the ``pytest11`` entry point.
 

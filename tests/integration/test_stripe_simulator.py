@@ -14,7 +14,7 @@ import pytest
 from orderstate.adapters.bootstrap import build_service
 from orderstate.adapters.port import Operation, Shop
 from orderstate.adapters.service import OrderService
-from orderstate.adapters.stripe import StripeCalls, StripeConfig
+from orderstate.adapters.stripe import StripeCalls, StripeConfig, StripeProvider
 from orderstate.adapters.stripe.simulator import (
     DEFAULT_API_KEY,
     SimulatedStripe,
@@ -188,3 +188,20 @@ def test_chaotic_delivery_converges_once_reconciled() -> None:
         assert states["C-1"] == "in_progress"  # declined: still open
         assert states["C-0"] == "completed"
         assert set(states.values()) <= {"in_progress", "completed", "charged_back", "disputed"}
+
+
+def test_missed_events_lists_what_came_after_the_last_one_seen_oldest_first(
+    stripe_rig: Rig,
+) -> None:
+    intent = stripe_rig.place("A-8")
+    provider = stripe_rig.service.providers.named("stripe")
+    assert isinstance(provider, StripeProvider)
+    seen = provider.missed_events(None)[-1]["id"]  # the newest so far: payment_intent.created
+
+    stripe_rig.sim.pay(intent, "pm_card_visa")
+    missed = provider.missed_events(seen)
+
+    assert [event["type"] for event in missed] == [
+        "charge.succeeded",
+        "payment_intent.succeeded",
+    ]

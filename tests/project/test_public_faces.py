@@ -329,6 +329,11 @@ FACES: dict[str, list[str]] = {
         "run_delivery",
         "to_callback",
     ],
+    "orderstate.testing.stripe_stateful": [
+        "METHODS",
+        "StripeShopMachine",
+        "stripe_machine_for",
+    ],
     "orderstate.testing.stripe_histories": [
         "STRIPE_OUTCOMES",
         "StripeHistory",

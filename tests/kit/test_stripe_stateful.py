@@ -1,0 +1,53 @@
+"""The Stripe shop machine: a shop that ships once per paid order with the update's key holds
+every invariant against the Stripe simulator; a shop that ships without the key is caught."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis.stateful import run_state_machine_as_test
+
+from orderstate.adapters.service import OrderUpdate
+from orderstate.testing.stateful import PAID_STATES, Shipper
+from orderstate.testing.stripe_stateful import StripeShopMachine, stripe_machine_for
+
+RUN = settings(
+    max_examples=30,
+    stateful_step_count=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+
+
+def careful(shop: Shipper, update: OrderUpdate) -> None:
+    """Ships when the order is first paid, with the update's key (the warehouse dedupes)."""
+    if "PaymentCaptured" in update.events and update.view.state in PAID_STATES:
+        shop.ship(update.view.order_number, key=update.key)
+
+
+def naive(shop: Shipper, update: OrderUpdate) -> None:
+    """Ships on every capture it hears of, without the key."""
+    if "PaymentCaptured" in update.events:
+        shop.ship(update.view.order_number)
+
+
+CarefulStripeShop = stripe_machine_for(careful, name="CarefulStripeShop")
+NaiveStripeShop = stripe_machine_for(naive, name="NaiveStripeShop")
+
+
+def test_the_base_machine_holds_every_invariant_against_the_stripe_simulator() -> None:
+    run_state_machine_as_test(StripeShopMachine, settings=RUN)
+
+
+def test_a_shop_shipping_with_the_update_key_holds_every_invariant() -> None:
+    run_state_machine_as_test(CarefulStripeShop, settings=RUN)
+
+
+def test_a_shop_shipping_without_the_key_ships_twice_after_a_worker_crash() -> None:
+    with pytest.raises(AssertionError, match="goods_ship_at_most_once"):
+        run_state_machine_as_test(
+            NaiveStripeShop,
+            settings=settings(
+                RUN, max_examples=600, derandomize=True, database=None, phases=[Phase.generate]
+            ),
+        )
