@@ -16,6 +16,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar, cast
@@ -41,7 +42,7 @@ from orderstate.adapters.port import (
     ProviderUnreachable,
 )
 from orderstate.adapters.service import OrderService, OrderView
-from orderstate.adapters.service.polling import DEFAULT_LIMIT
+from orderstate.adapters.service.polling import CLEARING_DUE, DEFAULT_LIMIT
 from orderstate.adapters.store import DEFAULT_STORE, check_store, describe
 from orderstate.engine import LIFECYCLE, CommandRefused, Money, OrderstateError, State, order_id
 from orderstate.engine.diagram import to_dot, to_mermaid
@@ -51,6 +52,7 @@ from .exits import ExitCode, exit_code_for
 
 if TYPE_CHECKING:
     from orderstate.adapters.bootstrap.sandbox import Sandbox
+    from orderstate.adapters.bootstrap.stripe_sandbox import StripeSandbox
     from orderstate.engine.order import Resolution
 
 __all__ = ["app", "main"]
@@ -103,6 +105,18 @@ def configure(
         str | None, typer.Option(envvar="ORDERSTATE_WEBHOOK_URL", help="Sent as webhookUrl")
     ] = None,
     debug: Annotated[bool, typer.Option(help="Show tracebacks")] = False,
+    stripe_url: Annotated[str, typer.Option(envvar="ORDERSTATE_STRIPE_URL")] = (
+        Settings.stripe_url
+    ),
+    stripe_key: Annotated[
+        str | None, typer.Option(envvar="ORDERSTATE_STRIPE_KEY", help="Stripe secret key sk_...")
+    ] = None,
+    provider: Annotated[
+        str,
+        typer.Option(
+            envvar="ORDERSTATE_PROVIDER", help="Provider of shops that name none: vertex, stripe"
+        ),
+    ] = Settings.provider,
 ) -> None:
     """Shared settings; see ``orderstate COMMAND --help`` for each command."""
     Context.settings = Settings(
@@ -111,6 +125,9 @@ def configure(
         vertex_token=vertex_token,
         shops=_guard(lambda: parse_shops(shops)),
         webhook_url=webhook_url,
+        stripe_url=stripe_url,
+        stripe_key=stripe_key,
+        provider=provider,
     )
     Context.debug = debug
     # The log is for --debug: by default a command's outcome is its own one line.
@@ -173,6 +190,9 @@ def demo(
     ctx: typer.Context,
     orders: Annotated[int, typer.Option(min=1, max=10_000, help="Checkouts to simulate")] = 200,
     seed: Annotated[int, typer.Option(help="Seed of the outcome mix and the callback chaos")] = 7,
+    provider: Annotated[
+        str, typer.Option(help="The simulated provider: vertex, or stripe (its simulator)")
+    ] = "vertex",
 ) -> None:
     """Simulated checkouts through the simulator, the client and the webhook app; then a check.
 
@@ -184,6 +204,15 @@ def demo(
         require_fresh_store,
         run_demo,
     )
+
+    if provider == "stripe":
+        from orderstate.adapters.bootstrap.stripe_demo import STRIPE_OUTCOME_MIX, run_stripe_demo
+
+        weights, run = STRIPE_OUTCOME_MIX, run_stripe_demo
+    elif provider == "vertex":
+        weights, run = OUTCOME_MIX, run_demo
+    else:
+        _fail(f"no simulated provider {provider!r}: vertex or stripe")
 
     store = Context.settings.db
     if _defaulted(ctx, "db"):
@@ -203,16 +232,14 @@ def demo(
     with Progress(*columns, console=out, transient=False) as progress:
         tasks = {name: progress.add_task(label, total=orders) for name, label in phases.items()}
         report = _guard(
-            lambda: run_demo(
+            lambda: run(
                 orders=orders,
                 store=store,
                 seed=seed,
                 on_progress=lambda phase, done: progress.update(tasks[phase], completed=done),
             )
         )
-    mix = ", ".join(
-        f"{report.outcomes[name]} {name}" for name in OUTCOME_MIX if report.outcomes[name]
-    )
+    mix = ", ".join(f"{report.outcomes[name]} {name}" for name in weights if report.outcomes[name])
     out.print(f"[bold]{report.orders} checkouts[/]: {mix}", highlight=False)
     shown = describe(store)
     out.print(render.states_table(report.by_state, f"orders by state in {shown}"))
@@ -279,6 +306,10 @@ def place(
     failure_url: Annotated[
         str | None, typer.Option(help="Where the payment page sends the customer if it fails")
     ] = None,
+    provider: Annotated[
+        str | None,
+        typer.Option(help="Create it with this provider (vertex, stripe) if the shop names none"),
+    ] = None,
 ) -> None:
     """Record an order and create it with the provider.
 
@@ -289,6 +320,8 @@ def place(
     money = _guard(lambda: inputs.money(amount, currency), about=order)
     deadline = _guard(lambda: inputs.deadline(time_limit)) if time_limit else None
     customer = _guard(lambda: inputs.customer(first_name, last_name, email), about=order)
+    if provider is not None:
+        Context.settings = replace(Context.settings, provider=provider)
     with _opened(with_provider=True) as service:
         try:
             view = service.place(
@@ -669,12 +702,24 @@ def reconcile(
         int, typer.Option(min=0, help="Orders to poll at most this run (oldest change first)")
     ] = DEFAULT_LIMIT,
     as_json: Annotated[bool, typer.Option("--json", help="The counts as JSON")] = False,
+    clearing_due: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Minutes of clearing before an order is polled for settlement (default 3 "
+            "days; Stripe's funds are often available sooner)",
+        ),
+    ] = int(CLEARING_DUE.total_seconds() // 60),
 ) -> None:
     """Poll the provider for orders that can still change by themselves (pending requests,
     payments in flight, overdue clearing) and apply what it says (cron-friendly)."""
     with _opened(with_provider=True) as service:
         counts = _guard(
-            lambda: service.reconcile(older_than=timedelta(minutes=older_than), limit=limit)
+            lambda: service.reconcile(
+                older_than=timedelta(minutes=older_than),
+                limit=limit,
+                clearing_due=timedelta(minutes=clearing_due),
+            )
         )
         _summary("reconcile", counts, as_json=as_json)
 
@@ -785,9 +830,13 @@ def serve_webhooks(
             help="Seconds a callback's body may take to arrive (then 408, connection closed)",
         ),
     ] = Settings.read_timeout,
+    provider: Annotated[
+        str, typer.Option(help="The simulator --simulator serves: vertex, or stripe")
+    ] = "vertex",
 ) -> None:
-    """Serve the webhook app under uvicorn (POST /callbacks/vertex/{shop_id}, GET /healthz),
-    with the followers of the log running in a background thread."""
+    """Serve the webhook app under uvicorn (POST /callbacks/vertex/{shop_id},
+    /callbacks/stripe/{shop_id}, GET /healthz), with the followers of the log running in a
+    background thread."""
     import uvicorn
 
     from orderstate.adapters.bootstrap.sandbox import start_sandbox
@@ -798,8 +847,17 @@ def serve_webhooks(
     note = _guard(lambda: check_store(settings.db))
     if note:
         err.print(f"note: {note}", markup=False, highlight=False)
-    sandbox = None
-    if simulator:
+    sandbox: Sandbox | StripeSandbox | None = None
+    if simulator and provider == "stripe":
+        from orderstate.adapters.bootstrap.stripe_sandbox import start_stripe_sandbox
+
+        stripe_sandbox = _guard(lambda: start_stripe_sandbox(settings, host=host, port=port))
+        sandbox, settings = stripe_sandbox, stripe_sandbox.settings
+        sys.stdout.write("\n".join(stripe_sandbox.lines()) + "\n")
+        sys.stdout.flush()
+    elif simulator and provider != "vertex":
+        _fail(f"no simulator for provider {provider!r}: vertex or stripe")
+    elif simulator:
         started = _guard(
             lambda: start_sandbox(settings, host=host, port=port, operation_delay=simulator_delay)
         )

@@ -238,6 +238,13 @@ def _charge(obj: Mapping[str, Any]) -> dict[str, Any]:
         if obj.get("refunded") or not refunded.is_zero:
             return {**fields, "state": State.CANCELLED, "voided": amount, "reason": "released"}
         return {**fields, "state": State.AUTHORIZED, "authorized": amount}
+    listed = _succeeded_refunds(obj, currency)
+    if listed is None:
+        # Stripe counts the uncaptured rest of a partial capture (released) in amount_refunded.
+        released = amount.minor - captured.minor
+        refunded = Money(max(0, refunded.minor - released), captured.currency)
+    else:
+        refunded = listed
     fields.update(captured=captured, refunded=refunded)
     if refunded.is_zero:
         balance = obj.get("balance_transaction")
@@ -248,6 +255,21 @@ def _charge(obj: Mapping[str, Any]) -> dict[str, Any]:
     else:
         fields["state"] = State.PARTIALLY_REFUNDED
     return fields
+
+
+def _succeeded_refunds(obj: Mapping[str, Any], currency: str) -> Money | None:
+    """The charge's succeeded refunds, when it lists them all (``amount_refunded`` counts
+    pending ones too, and a pending refund may still fail); None when it does not list them."""
+    refunds = obj.get("refunds")
+    items = refunds.get("data") if isinstance(refunds, Mapping) else None
+    if not isinstance(items, list) or not isinstance(refunds, Mapping) or refunds.get("has_more"):
+        return None
+    total = Money(0, currency.upper())
+    for item in items:
+        if not isinstance(item, Mapping) or item.get("status") != "succeeded":
+            continue
+        total = total + _money(item, "amount", currency)
+    return total
 
 
 def _refund(obj: Mapping[str, Any]) -> dict[str, Any]:

@@ -207,7 +207,9 @@ def apply_view(order: Order, view: StripeView) -> Translation:
 def _apply_payment(order: Order, view: StripeView) -> Translation:
     if view.refunded is not None and view.captured is not None and view.refunded > view.captured:
         _reject(order, view, f"refunds {view.refunded} exceed the captured {view.captured}")
-    if _matches(order, view):
+    if _matches(order, view) or (order.is_final and order.state == view.state):
+        # An ended order that Stripe shows ended the same way is no news, whatever detail the
+        # object adds (charge.expired's released hold after payment_intent.canceled).
         return Translation(Outcome.DUPLICATE)
     if order.state == State.EXPIRED and _money_moved(view):
         order.record_mismatch(view.captured or view.authorized or order.amount)

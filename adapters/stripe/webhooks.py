@@ -15,6 +15,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import MappingProxyType
 from typing import Any, Final
 
 import stripe
@@ -35,33 +36,36 @@ SIGNATURE_HEADER: Final = "Stripe-Signature"
 TOLERANCE: Final = timedelta(seconds=300)
 """How far a signature's timestamp may be from when the callback arrived (Stripe's default)."""
 
-EVENT_TYPES: Final = frozenset(
+EVENT_OBJECTS: Final[Mapping[str, str]] = MappingProxyType(
     {
-        "payment_intent.created",
-        "payment_intent.processing",
-        "payment_intent.requires_action",
-        "payment_intent.amount_capturable_updated",
-        "payment_intent.succeeded",
-        "payment_intent.payment_failed",
-        "payment_intent.canceled",
-        "charge.succeeded",
-        "charge.captured",
-        "charge.refunded",
-        "charge.failed",
-        "charge.pending",
-        "charge.updated",
-        "charge.expired",
-        "charge.refund.updated",
-        "refund.created",
-        "refund.updated",
-        "refund.failed",
-        "charge.dispute.created",
-        "charge.dispute.updated",
-        "charge.dispute.closed",
-        "charge.dispute.funds_withdrawn",
-        "charge.dispute.funds_reinstated",
+        "payment_intent.created": "payment_intent",
+        "payment_intent.processing": "payment_intent",
+        "payment_intent.requires_action": "payment_intent",
+        "payment_intent.amount_capturable_updated": "payment_intent",
+        "payment_intent.succeeded": "payment_intent",
+        "payment_intent.payment_failed": "payment_intent",
+        "payment_intent.canceled": "payment_intent",
+        "charge.succeeded": "charge",
+        "charge.captured": "charge",
+        "charge.refunded": "charge",
+        "charge.failed": "charge",
+        "charge.pending": "charge",
+        "charge.updated": "charge",
+        "charge.expired": "charge",
+        "charge.refund.updated": "refund",
+        "refund.created": "refund",
+        "refund.updated": "refund",
+        "refund.failed": "refund",
+        "charge.dispute.created": "dispute",
+        "charge.dispute.updated": "dispute",
+        "charge.dispute.closed": "dispute",
+        "charge.dispute.funds_withdrawn": "dispute",
+        "charge.dispute.funds_reinstated": "dispute",
     }
 )
+"""Every event type read, and the object its ``data.object`` must be."""
+
+EVENT_TYPES: Final = frozenset(EVENT_OBJECTS)
 """The event types read (the webhook endpoint should subscribe to these); any other verified
 event is refused as malformed, kept in the inbox, never applied."""
 
@@ -138,4 +142,8 @@ def read_event(body: bytes) -> Event:
     obj = inner.get("object") if isinstance(inner, dict) else None
     if not isinstance(obj, dict):
         raise MalformedEvent("data.object", "an event carries its object")
+    if obj.get("object") != EVENT_OBJECTS[kind]:
+        raise MalformedEvent(
+            "data.object.object", f"a {kind} event carries a {EVENT_OBJECTS[kind]}"
+        )
     return Event(event_id, kind, created, obj)

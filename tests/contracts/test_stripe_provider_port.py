@@ -29,7 +29,6 @@ from orderstate.adapters.port import (
     Checkout,
     Created,
     Fact,
-    FactRejected,
     Operation,
     OutcomeUnknown,
     ProviderRefused,
@@ -390,15 +389,6 @@ def test_captures_an_authorization_in_full(backend: Backend) -> None:
     assert (order.state, order.captured) == (State.CLEARING, EUR_25)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "adapters/stripe/objects.py reads the charge's amount_refunded as refunds, but Stripe "
-        "(and both backends) count the uncaptured rest of a partial capture in it: capturing "
-        "10.00 of 25.00 shows a 15.00 refund. Remove this mark when the adapter subtracts "
-        "amount - amount_captured."
-    ),
-)
 def test_captures_part_of_an_authorization_and_refunds_nothing(backend: Backend) -> None:
     backend.pay(intent_of(backend.provider.create(checkout("C-7", two_stage=True))))
     order = placed("C-7", two_stage=True)
@@ -572,22 +562,9 @@ STORIES = {
 }
 
 
-EXPIRED_REJECTED = pytest.mark.xfail(
-    strict=True,
-    raises=FactRejected,
-    reason=(
-        "adapters/stripe/translate.py rejects charge.expired (cancelled, hold voided) after "
-        "payment_intent.canceled already cancelled the order, instead of calling it a duplicate"
-    ),
-)
-
-
 @pytest.mark.parametrize(
     "story",
-    [
-        pytest.param(name, marks=EXPIRED_REJECTED) if name == "authorization expired" else name
-        for name in sorted(STORIES)
-    ],
+    sorted(STORIES),
 )
 def test_events_in_any_order_bring_an_order_where_a_poll_does(
     evented: tuple[SimulatedStripe, StripeProvider, Shop], story: str

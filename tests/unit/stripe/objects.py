@@ -52,6 +52,8 @@ def charge(**changes: Any) -> dict[str, Any]:
         "status": "succeeded",
         "metadata": dict(METADATA),
         "payment_intent": "pi_1PgafyB7WZ01zgkWSjxsAJo3",
+        # Since API version 2022-11-15 a charge does not list its refunds unless expanded.
+        "refunds": None,
     }
     return fixture("charge", **{**defaults, **changes})
 

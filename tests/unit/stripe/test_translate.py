@@ -98,6 +98,21 @@ def test_charge_refunded_counts_the_cumulative_refunded_amount_once() -> None:
     assert (order.state, order.refunded) == ("partially_refunded", usd(500))
 
 
+def test_a_charge_listing_its_refunds_counts_only_the_succeeded_ones() -> None:
+    order = placed()
+    apply_view(order, view(intent("succeeded")))
+    order.record_settlement()
+    listed = {
+        "object": "list",
+        "has_more": False,
+        "data": [refund("succeeded", amount=200), refund("pending", amount=300)],
+    }
+
+    apply_view(order, view(charge(amount_refunded=500, refunds=listed), "charge.refunded"))
+
+    assert (order.state, order.refunded) == ("partially_refunded", usd(200))
+
+
 def test_a_failed_refund_declines_the_pending_refund_request() -> None:
     order = placed()
     apply_view(order, view(intent("succeeded")))
@@ -205,3 +220,23 @@ def test_money_taken_for_an_order_expired_here_goes_to_a_person() -> None:
 
     assert translation.events == ("AmountMismatchDetected",)
     assert order.mismatch == Money(AMOUNT, "USD")
+
+
+def test_the_released_rest_of_a_partial_capture_is_no_refund() -> None:
+    order = placed(auto_capture=False)
+    apply_view(order, view(intent("requires_capture")))
+
+    partial = charge(amount_captured=800, amount_refunded=AMOUNT - 800)
+    apply_view(order, view(partial, "charge.captured"))
+
+    assert (order.state, order.captured, order.refunded) == ("clearing", usd(800), usd(0))
+
+
+def test_a_released_hold_after_the_intent_was_canceled_is_a_duplicate() -> None:
+    order = placed(auto_capture=False)
+    apply_view(order, view(intent("canceled", cancellation_reason="abandoned")))
+
+    released = charge(captured=False, amount_captured=0, amount_refunded=AMOUNT, refunded=True)
+    translation = apply_view(order, view(released, "charge.expired"))
+
+    assert translation == Translation(Outcome.DUPLICATE)
