@@ -8,6 +8,9 @@
   adversarial deliveries of them (steps whose reprs paste back as Python).
 - ``stateful``: ``ShopIntegrationMachine``, a Hypothesis state machine that runs your shop's
   side effects against the simulator and checks the invariants every shop needs.
+- ``stripe_histories``: the same for Stripe: histories generated from the Stripe adapter's
+  outcome table on its simulator, deliveries in any order, and the convergence property
+  (``from orderstate.testing.stripe_histories import stripe_histories, deliver``).
 - ``plugin``: the pytest fixtures ``vertex_simulator``, ``order_service`` and
   ``signed_callback``, loaded automatically through the ``pytest11`` entry point.
 

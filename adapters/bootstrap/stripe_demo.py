@@ -27,6 +27,7 @@ from orderstate.adapters.loopback import serve_app
 from orderstate.adapters.port import Customer, Operation, Outcome, Shop
 from orderstate.adapters.service import OrderService, OrderView, RecordingMailer
 from orderstate.adapters.stripe import StripeCalls, StripeConfig
+from orderstate.adapters.stripe.outcomes import OUTCOMES
 from orderstate.adapters.stripe.simulator import (
     DEFAULT_API_KEY,
     SimulatedStripe,
@@ -59,25 +60,10 @@ STRIPE_OUTCOME_MIX: dict[str, int] = {
     "dispute_won": 3,
     "dispute_lost": 3,
 }
-"""Each checkout's story, with its weight in the mix."""
+"""The weight of each outcome of the adapter's table (``stripe.outcomes.OUTCOMES``) in the mix."""
 
-_METHODS: dict[str, tuple[str, ...]] = {
-    "declined_then_paid": ("pm_card_chargeDeclined", "pm_card_visa"),
-    "declined_abandoned": ("pm_card_chargeDeclinedInsufficientFunds",),
-    "authentication_abandoned": ("pm_card_authenticationRequired",),
-    "bank_debit": ("pm_sepaDebit_succeeds",),
-    "bank_debit_failed": ("pm_sepaDebit_fails",),
-    "dispute_won": ("pm_card_createDispute",),
-    "dispute_lost": ("pm_card_createDispute",),
-}
-"""The test payment methods the customer tries, in order (default: one Visa)."""
-
-_MERCHANT: dict[str, Operation] = {
-    "two_stage_captured": Operation.CAPTURE,
-    "two_stage_voided": Operation.CANCEL,
-    "declined_abandoned": Operation.CANCEL,  # Stripe has no deadline: the shop gives up
-    "authentication_abandoned": Operation.CANCEL,
-}
+if set(STRIPE_OUTCOME_MIX) != set(OUTCOMES):  # pragma: no cover - an outcome left unweighed
+    raise RuntimeError("the Stripe demo's mix must weigh every outcome of the adapter's table")
 
 
 @dataclass
@@ -154,7 +140,7 @@ def _checkout(
 ) -> None:
     """Place every order (a PaymentIntent), then the customer confirms it with test methods."""
     for done, checkout in enumerate(checkouts, start=1):
-        two_stage = checkout.outcome.startswith(("two_stage", "authorization"))
+        two_stage = OUTCOMES[checkout.outcome].two_stage
         view = service.place(
             shop_id=SHOP,
             order_number=checkout.number,
@@ -165,7 +151,7 @@ def _checkout(
         if view.payment_link is None:
             raise RuntimeError(f"{checkout.number}: no client secret ({view.state})")
         checkout.intent = view.payment_link.split("_secret_")[0]
-        for method in _METHODS.get(checkout.outcome, ("pm_card_visa",)):
+        for method in OUTCOMES[checkout.outcome].methods:
             sim.pay(checkout.intent, method)
             sim.deliver()
         progress("checkout", done)
@@ -183,37 +169,38 @@ def _merchant(
     checkouts: list[_Checkout],
     progress: Callable[[str, int], None],
 ) -> None:
-    """The back office: capture or void holds, cancel abandoned checkouts; the bank debits
-    clear and the disputes open; evidence or acceptance; settlement; then refunds."""
-    for done, checkout in enumerate(checkouts, start=1):
-        operation = _MERCHANT.get(checkout.outcome)
-        if operation is not None:
-            if operation is Operation.CAPTURE:
-                _up_to_date(service, checkout.number, State.AUTHORIZED)
-            service.request(operation, SHOP, checkout.number)
-        progress("merchant", done)
+    """The back office, by each outcome's merchant steps: once the debits are processed and
+    the disputes open, capture or void holds, cancel abandoned checkouts, answer disputes;
+    after settlement, refunds."""
     _advance(sim, timedelta(hours=7))  # debits processed, disputes opened
-    for checkout in checkouts:
-        if checkout.outcome.startswith("dispute"):
-            _answer_dispute(sim, calls, checkout)
-        elif checkout.outcome == "bank_debit_failed":  # back to the customer, who gives up
-            service.request(Operation.CANCEL, SHOP, checkout.number)
+    for done, checkout in enumerate(checkouts, start=1):
+        for step in OUTCOMES[checkout.outcome].merchant:
+            if step == "capture":
+                _up_to_date(service, checkout.number, State.AUTHORIZED)
+                service.request(Operation.CAPTURE, SHOP, checkout.number)
+            elif step == "cancel":
+                service.request(Operation.CANCEL, SHOP, checkout.number)
+            elif step in {"win_dispute", "lose_dispute"}:
+                _answer_dispute(sim, calls, checkout, win=step == "win_dispute")
+        progress("merchant", done)
     _advance(sim, timedelta(days=8))  # disputes decided, funds available, holds expired
     for checkout in checkouts:
-        if checkout.outcome in {"partially_refunded", "fully_refunded"}:
-            view = _up_to_date(service, checkout.number, State.COMPLETED)
-            whole = checkout.outcome == "fully_refunded"
-            half = Money(view.captured.minor // 2, view.captured.currency)
-            service.request(
-                Operation.REFUND, SHOP, checkout.number, view.captured if whole else half
-            )
+        for step in OUTCOMES[checkout.outcome].merchant:
+            if step in {"refund_half", "refund_rest"}:
+                settled = {State.COMPLETED, State.PARTIALLY_REFUNDED}
+                view = _up_to_date(service, checkout.number, *settled)
+                half = Money(view.captured.minor // 2, view.captured.currency)
+                amount = half if step == "refund_half" else view.captured - view.refunded
+                service.request(Operation.REFUND, SHOP, checkout.number, amount)
     _advance(sim, timedelta(minutes=5))
 
 
-def _answer_dispute(sim: SimulatedStripe, calls: StripeCalls, checkout: _Checkout) -> None:
+def _answer_dispute(
+    sim: SimulatedStripe, calls: StripeCalls, checkout: _Checkout, *, win: bool
+) -> None:
     """The merchant's answer, as in Stripe's dashboard: evidence that wins, or accepting it."""
     for dispute in calls.disputes_of(checkout.intent):
-        if checkout.outcome == "dispute_won":
+        if win:
             sim.submit_evidence(dispute["id"], {"uncategorized_text": "winning_evidence"})
         else:
             sim.close_dispute(dispute["id"])
@@ -225,9 +212,11 @@ def _advance(sim: SimulatedStripe, delta: timedelta) -> None:
     sim.deliver()
 
 
-def _up_to_date(service: OrderService, number: str, expected: State) -> OrderView:
+def _up_to_date(service: OrderService, number: str, *expected: State) -> OrderView:
+    """The order's view, polled from Stripe first if a dropped webhook left it behind (or a
+    refund still pending)."""
     view = service.view(SHOP, number)
-    if view.state != expected:
+    if view.state not in expected or view.pending is not None:
         service.refresh(SHOP, number)
         view = service.view(SHOP, number)
     return view

@@ -213,6 +213,9 @@ def _intent(obj: Mapping[str, Any]) -> dict[str, Any]:
     elif status == "canceled":
         reason = obj.get("cancellation_reason")
         fields["reason"] = f"stripe cancellation_reason {reason or 'none given'}"
+        held = obj.get("capture_method") == "manual" and not obj.get("last_payment_error")
+        if held and obj.get("latest_charge"):  # a manual intent canceled after its charge
+            fields["voided"] = amount  # authorized it: a released hold, whoever released it
     charge = obj.get("latest_charge")
     if isinstance(charge, Mapping) and status in {"succeeded", "canceled"}:
         # Polled with the charge expanded: once captured (or released) the charge says more,

@@ -134,6 +134,8 @@ def _matches(order: Order, view: StripeView) -> bool:
             return order.state == State.CHARGED_BACK
         if order.state in {State.DISPUTED, State.CHARGED_BACK}:
             return False
+        if order.withdrawn != dispute.withdrawn:  # won: what was withdrawn came back
+            return False
         if view.state is None:  # a won dispute's own event: back wherever it was
             return True
     return view.state is None or _matches_payment(order, view)

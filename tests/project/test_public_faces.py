@@ -329,6 +329,16 @@ FACES: dict[str, list[str]] = {
         "run_delivery",
         "to_callback",
     ],
+    "orderstate.testing.stripe_histories": [
+        "STRIPE_OUTCOMES",
+        "StripeHistory",
+        "deliver",
+        "in_order",
+        "stripe_deliveries",
+        "stripe_histories",
+        "stripe_history",
+        "summary",
+    ],
     "orderstate.testing.vertex_histories": [
         "HistorySpec",
         "OUTCOMES",
