@@ -543,6 +543,10 @@ def later(delta: timedelta) -> Callable[[SimulatedStripe, str], None]:
     return lambda sim, intent_id: sim.advance(delta)
 
 
+def cancel(sim: SimulatedStripe, intent_id: str) -> None:
+    sim.cancel_intent(intent_id)
+
+
 def nothing(sim: SimulatedStripe, intent_id: str) -> None:
     """The payment is all there is."""
 
@@ -559,6 +563,8 @@ STORIES = {
     "partly refunded": ("pm_card_visa", False, refund_part, State.PARTIALLY_REFUNDED),
     "disputed": ("pm_card_visa", False, dispute(None), State.DISPUTED),
     "dispute lost": ("pm_card_visa", False, dispute(False), State.CHARGED_BACK),
+    "dispute won": ("pm_card_visa", False, dispute(True), State.CLEARING),
+    "canceled authorization": ("pm_card_visa", True, cancel, State.CANCELLED),
 }
 
 
