@@ -245,9 +245,11 @@ def close_dispute(sim: SimulatedStripe, params: Params, path: Mapping[str, str])
 
 def open_dispute(sim: SimulatedStripe, params: Params, path: Mapping[str, str]) -> tuple[int, Any]:
     """Simulator only: the cardholder disputes a charge (or intent)."""
-    _known(params, "amount", "reason")
+    _known(params, "amount", "reason", "inquiry")
     reason = read_enum(params, "reason", DISPUTE_REASONS, "fraudulent")
-    return 200, sim.open_dispute(path["id"], amount=read_int(params, "amount"), reason=reason)
+    inquiry = read_enum(params, "inquiry", ("true", "false"), "false") == "true"
+    amount = read_int(params, "amount")
+    return 200, sim.open_dispute(path["id"], amount=amount, reason=reason, inquiry=inquiry)
 
 
 ROUTES: tuple[tuple[str, str, str, Perform], ...] = (
