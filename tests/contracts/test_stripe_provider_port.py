@@ -530,9 +530,9 @@ def refund_part(sim: SimulatedStripe, intent_id: str) -> None:
     sim.create_refund(payment_intent=intent_id, amount=1000)
 
 
-def dispute(won: bool | None) -> Callable[[SimulatedStripe, str], None]:
+def dispute(won: bool | None, *, inquiry: bool = False) -> Callable[[SimulatedStripe, str], None]:
     def story(sim: SimulatedStripe, intent_id: str) -> None:
-        opened = sim.open_dispute(intent_id)
+        opened = sim.open_dispute(intent_id, inquiry=inquiry)
         if won is not None:
             sim.resolve_dispute(opened["id"], won=won)
 
@@ -541,6 +541,10 @@ def dispute(won: bool | None) -> Callable[[SimulatedStripe, str], None]:
 
 def later(delta: timedelta) -> Callable[[SimulatedStripe, str], None]:
     return lambda sim, intent_id: sim.advance(delta)
+
+
+def cancel(sim: SimulatedStripe, intent_id: str) -> None:
+    sim.cancel_intent(intent_id)
 
 
 def nothing(sim: SimulatedStripe, intent_id: str) -> None:
@@ -559,6 +563,19 @@ STORIES = {
     "partly refunded": ("pm_card_visa", False, refund_part, State.PARTIALLY_REFUNDED),
     "disputed": ("pm_card_visa", False, dispute(None), State.DISPUTED),
     "dispute lost": ("pm_card_visa", False, dispute(False), State.CHARGED_BACK),
+    "dispute won": ("pm_card_visa", False, dispute(True), State.CLEARING),
+    "inquiry open": ("pm_card_visa", False, dispute(None, inquiry=True), State.DISPUTED),
+    "inquiry closed": ("pm_card_visa", False, dispute(True, inquiry=True), State.CLEARING),
+    "inquiry escalated and lost": (
+        "pm_card_visa",
+        False,
+        lambda sim, intent_id: (
+            dispute(None, inquiry=True)(sim, intent_id),
+            later(timedelta(days=14))(sim, intent_id),
+        ),
+        State.CHARGED_BACK,
+    ),
+    "canceled authorization": ("pm_card_visa", True, cancel, State.CANCELLED),
 }
 
 
@@ -574,7 +591,10 @@ def test_events_in_any_order_bring_an_order_where_a_poll_does(
     intent_id = intent_of(provider.create(checkout("E-2", two_stage=two_stage)))
     sim.pay(intent_id, method)
     then(sim, intent_id)
+    sim.advance(timedelta(0))  # deliveries held back for reordering go out now
     read = facts(sim, provider, shop)
+    wanted = {e.id for e in sim.events.events if e.type in EVENT_TYPES}
+    assert {d.event_id for d in sim.webhooks.sent} == wanted
     polled = placed("E-2", two_stage=two_stage)
     provider.bring_up_to_date(polled, provider.poll(SHOP, "E-2"))
 

@@ -21,10 +21,11 @@ then works against it with ``stripe.StripeClient(key, base_addresses={"api": bas
 Modules: ``simulator`` (the knobs) over ``operations`` (capture, cancel, the customer, timers),
 ``payments`` (intents), ``disputes``, ``refunds``, ``settlement`` and ``core`` (state, clock,
 events, expand); ``objects`` and ``ledger`` (the records as Stripe JSON), ``methods`` (test
-payment methods), ``events`` (the event log and its list), ``webhooks`` (signing, chaos,
-delivery, retries), ``idempotency``, ``faults``, ``wire`` and ``routes`` (reading requests),
-``app`` (Starlette), ``transport`` (the app behind a sync ``httpx.Client``), ``server``
-(uvicorn in a thread), ``realtime`` (a served simulator on the wall clock), ``errors``.
+payment methods), ``events`` (the event log and its list), ``listing`` (lists and search),
+``webhooks`` (signing, chaos, delivery, retries), ``idempotency``, ``faults``, ``wire`` and
+``routes`` (reading requests), ``app`` (Starlette), ``transport`` (the app behind a sync
+``httpx.Client``), ``server`` (uvicorn in a thread), ``realtime`` (a served simulator on the
+wall clock), ``errors``.
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ import binascii
 import html
 import json
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -71,17 +72,14 @@ def _api(name: str, perform: Perform) -> _Handler:
     async def handler(request: Request) -> Response:
         sim: SimulatedStripe = request.app.state.sim
         fault = sim.faults.draw(name)
-        if fault is not None and not fault.applied:
+        if fault is not None and not fault.applied:  # it never reached the endpoint
             return await _failed(sim, fault)
         request_id = sim._new_id("req")
+        key = request.headers.get("idempotency-key") if request.method == "POST" else None
         try:
             api_key = _authenticate_key(sim, request)
             params = await _params(request)
-        except StripeRefusal as refusal:
-            return _answer(refusal.status, refusal.body(), request_id)
-        key = request.headers.get("idempotency-key") if request.method == "POST" else None
-        fingerprint = sim.idempotency.fingerprint(request.method, request.url.path, params)
-        try:
+            fingerprint = sim.idempotency.fingerprint(request.method, request.url.path, params)
             saved = (
                 None
                 if key is None
@@ -91,19 +89,29 @@ def _api(name: str, perform: Perform) -> _Handler:
             return _answer(refusal.status, refusal.body(), request_id)
         if saved is not None and key is not None:
             return _replay(saved, request_id, key)
-        status, body = _perform(sim, perform, params, request, (request_id, key))
-        if key is not None and (status < 400 or status >= 500 or _was_saved(body)):
+        outcome = _perform(sim, perform, params, request, (request_id, key))
+        if key is not None and outcome.kept:
             first = (
-                _fault_body(fault) if fault is not None and not fault.timeout else (status, body)
+                _fault_body(fault) if fault is not None and not fault.timeout else outcome.answer
             )
+            saved_at = sim._now()
             sim.idempotency.save(
-                api_key, key, Saved(fingerprint, first[0], _bytes(first[1]), sim._now())
+                api_key, key, Saved(fingerprint, first[0], _bytes(first[1]), saved_at)
             )
         if fault is not None:  # it happened; the caller is told it failed
             return await _failed(sim, fault)
-        return _answer(status, body, request_id, key=key, background=_delivery(sim))
+        status, data = outcome.answer
+        return _answer(status, data, request_id, key=key, background=_delivery(sim))
 
     return handler
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    """What a route answered, and whether Stripe would keep it for its idempotency key."""
+
+    answer: tuple[int, dict[str, Any]]
+    kept: bool
 
 
 def _perform(
@@ -112,28 +120,20 @@ def _perform(
     params: Params,
     request: Request,
     context: tuple[str, str | None],
-) -> tuple[int, dict[str, Any]]:
+) -> _Outcome:
+    """Run a route under the simulator's lock, naming the request in the events it makes."""
     with sim._lock:
         sim._request = context
         try:
             status, data = perform(sim, params, request.path_params)
-            return status, sim.expand(data, read_expand(params))
+            return _Outcome((status, sim.expand(data, read_expand(params))), kept=True)
         except StripeRefusal as refusal:
-            body = refusal.body()
-            body["error"]["_saved"] = refusal.saved
-            return refusal.status, body
+            return _Outcome((refusal.status, refusal.body()), kept=refusal.saved)
         finally:
             sim._request = (None, None)
 
 
-def _was_saved(body: dict[str, Any]) -> bool:
-    return bool(body.get("error", {}).get("_saved"))
-
-
 def _bytes(body: dict[str, Any]) -> bytes:
-    error = body.get("error")
-    if isinstance(error, dict):
-        error.pop("_saved", None)
     return json.dumps(body, separators=(",", ":")).encode()
 
 
@@ -237,7 +237,7 @@ def _control(perform: Perform) -> _Handler:
             params = await _params(request)
         except StripeRefusal as refusal:
             return _answer(refusal.status, refusal.body(), request_id)
-        status, body = _perform(sim, perform, params, request, (request_id, None))
+        status, body = _perform(sim, perform, params, request, (request_id, None)).answer
         return _answer(status, body, request_id, background=_delivery(sim))
 
     return handler

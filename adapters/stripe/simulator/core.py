@@ -105,13 +105,15 @@ class StripeCore:
             return self._lookup(self._balance, "balance_transaction", txn_id).to_json()
 
     def listed(self, kind: str, **filters: str) -> list[dict[str, Any]]:
-        """Every object of ``kind`` (``payment_intent``, ``refund``, ``dispute``), oldest
-        first, whose fields equal ``filters`` (``charge="ch_…"``)."""
+        """Every object of ``kind`` (``payment_intent``, ``charge``, ``refund``, ``dispute``),
+        oldest first, whose fields equal ``filters`` (``charge="ch_…"``)."""
         with self._lock:
             if kind == "payment_intent":
                 rows = [intent.to_json() for intent in self._intents.values()]
             elif kind == "refund":
                 rows = [refund.to_json() for refund in self._refunds.values()]
+            elif kind == "charge":
+                rows = [self._charge_json(charge) for charge in self._charges.values()]
             else:
                 rows = [self._dispute_json(dispute) for dispute in self._disputes.values()]
         return [row for row in rows if all(row.get(k) == v for k, v in filters.items())]

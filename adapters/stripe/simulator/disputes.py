@@ -10,6 +10,11 @@ lost ``dispute_review_delay`` later; closing it (``POST /v1/disputes/{id}/close`
 loss. A dispute left without evidence past ``due_by`` is lost. Won: ``charge.dispute.closed``
 and ``charge.dispute.funds_reinstated`` (the amount comes back, the fee does not); lost:
 ``charge.dispute.closed``.
+
+An inquiry (``inquiry=True``: the issuer asks first) is ``warning_needs_response`` with nothing
+withdrawn, ``warning_under_review`` once answered; won, it is ``warning_closed``; lost (or left
+unanswered past ``due_by``) it escalates to a chargeback: ``needs_response``,
+``charge.dispute.updated`` and the funds withdrawn.
 """
 
 from __future__ import annotations
@@ -45,9 +50,15 @@ class Disputes(Refunds):
     dispute_review_delay: timedelta
 
     def open_dispute(
-        self, payment: str, *, amount: int | None = None, reason: str = "fraudulent"
+        self,
+        payment: str,
+        *,
+        amount: int | None = None,
+        reason: str = "fraudulent",
+        inquiry: bool = False,
     ) -> dict[str, Any]:
-        """The cardholder disputes the payment (a PaymentIntent or Charge id)."""
+        """The cardholder disputes the payment (a PaymentIntent or Charge id); an ``inquiry``
+        is a question from the issuer first: nothing is withdrawn unless it escalates."""
         with self._lock:
             charge = (
                 self._charge(self._intent(payment).latest_charge or "")
@@ -73,23 +84,29 @@ class Disputes(Refunds):
                 created=now,
                 due_by=now + int(_EVIDENCE_WINDOW.total_seconds()),
                 reason=reason,
+                status="warning_needs_response" if inquiry else "needs_response",
+                inquiry=inquiry,
             )
             self._disputes[dispute.id] = dispute
             charge.disputed = True
             self._emit("charge.dispute.created", self._dispute_json(dispute))
-            withdrawn = self._book(
-                amount=-amount,
-                currency=dispute.currency,
-                kind="adjustment",
-                category="dispute",
-                source=dispute.id,
-                fee=self.dispute_fee,
-                description=f"Chargeback withdrawal for {charge.id}",
-            )
-            dispute.txn_ids.append(withdrawn.id)
-            self._emit("charge.dispute.funds_withdrawn", self._dispute_json(dispute))
+            if not inquiry:
+                self._withdraw(dispute)
             self._schedule(_EVIDENCE_WINDOW, "dispute_due", dispute.id)
             return self._dispute_json(dispute)
+
+    def _withdraw(self, dispute: SimDispute) -> None:
+        withdrawn = self._book(
+            amount=-dispute.amount,
+            currency=dispute.currency,
+            kind="adjustment",
+            category="dispute",
+            source=dispute.id,
+            fee=self.dispute_fee,
+            description=f"Chargeback withdrawal for {dispute.charge}",
+        )
+        dispute.txn_ids.append(withdrawn.id)
+        self._emit("charge.dispute.funds_withdrawn", self._dispute_json(dispute))
 
     def _open_dispute_timer(self, charge_id: str) -> None:
         charge = self._charges[charge_id]
@@ -105,7 +122,7 @@ class Disputes(Refunds):
                 raise invalid(f"evidence[{unknown[0]}]", "Received unknown parameter")
             dispute.evidence.update(evidence)
             dispute.submission_count += 1
-            dispute.status = "under_review"
+            dispute.status = "warning_under_review" if dispute.inquiry else "under_review"
             self._emit("charge.dispute.updated", self._dispute_json(dispute))
             text = evidence.get("uncategorized_text")
             if text in ("winning_evidence", "losing_evidence"):
@@ -133,6 +150,9 @@ class Disputes(Refunds):
         return dispute
 
     def _close(self, dispute: SimDispute, *, won: bool) -> None:
+        if dispute.inquiry:
+            self._close_inquiry(dispute, won=won)
+            return
         dispute.status = "won" if won else "lost"
         self._emit("charge.dispute.closed", self._dispute_json(dispute))
         if won:
@@ -147,12 +167,26 @@ class Disputes(Refunds):
             dispute.txn_ids.append(reinstated.id)
             self._emit("charge.dispute.funds_reinstated", self._dispute_json(dispute))
 
+    def _close_inquiry(self, dispute: SimDispute, *, won: bool) -> None:
+        """Won: the inquiry closes with nothing moved. Lost: it becomes a chargeback."""
+        if won:
+            dispute.status = "warning_closed"
+            self._emit("charge.dispute.closed", self._dispute_json(dispute))
+            return
+        dispute.inquiry = False
+        dispute.status = "needs_response"
+        dispute.submission_count = 0
+        dispute.due_by = self._now() + int(_EVIDENCE_WINDOW.total_seconds())
+        self._emit("charge.dispute.updated", self._dispute_json(dispute))
+        self._withdraw(dispute)
+        self._schedule(_EVIDENCE_WINDOW, "dispute_due", dispute.id)  # a chargeback's own
+
     def _dispute_timer(self, dispute_id: str, *, won: bool | None) -> None:
         dispute = self._disputes[dispute_id]
         if dispute.status in _CLOSED:
             return
         if won is None:  # the evidence deadline: lost only if nothing was submitted
-            if dispute.status == "needs_response":
+            if dispute.status in ("needs_response", "warning_needs_response"):
                 self._close(dispute, won=False)
             return
         self._close(dispute, won=won)

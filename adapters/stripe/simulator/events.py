@@ -3,7 +3,8 @@
 ``data.object`` is a snapshot of the object when the event happened, never a live view. Events
 are numbered in the order they happened; the list endpoint answers newest first, with
 ``starting_after`` (older than that event) and ``ending_before`` (newer) cursors, ``limit``
-(1-100, default 10), ``type`` (exact, or a prefix ending ``.*``) and ``created[gt|gte|lt|lte]``.
+(1-100, default 10), ``type`` (exact, or a prefix ending ``.*``), ``types[]`` (any of these
+exact types) and ``created[gt|gte|lt|lte]``.
 """
 
 from __future__ import annotations
@@ -114,21 +115,31 @@ class EventLog:
 
 
 def _matches(event: SimEvent, params: Mapping[str, Any]) -> bool:
-    wanted = params.get("type")
-    if isinstance(wanted, str) and wanted:
-        if wanted.endswith(".*"):
-            if not event.type.startswith(wanted[:-1]):
-                return False
-        elif event.type != wanted:
-            return False
-    created = params.get("created")
-    if isinstance(created, dict):
-        for bound, value in created.items():
-            test = _BOUNDS.get(bound)
-            if test is None or not isinstance(value, str) or not value.isdigit():
-                raise invalid(f"created[{bound}]", "Invalid created filter")
-            if not test(event.created, int(value)):
-                return False
-    elif isinstance(created, str) and created.isdigit() and event.created != int(created):
+    return _type_matches(event.type, params) and _created_matches(event.created, params)
+
+
+def _type_matches(kind: str, params: Mapping[str, Any]) -> bool:
+    types = params.get("types")
+    if isinstance(types, list) and kind not in types:
         return False
+    wanted = params.get("type")
+    if not isinstance(wanted, str) or not wanted:
+        return True
+    if wanted.endswith(".*"):
+        return kind.startswith(wanted[:-1])
+    return kind == wanted
+
+
+def _created_matches(created_at: int, params: Mapping[str, Any]) -> bool:
+    created = params.get("created")
+    if isinstance(created, str) and created.isdigit():
+        return created_at == int(created)
+    if not isinstance(created, dict):
+        return True
+    for bound, value in created.items():
+        test = _BOUNDS.get(bound)
+        if test is None or not isinstance(value, str) or not value.isdigit():
+            raise invalid(f"created[{bound}]", "Invalid created filter")
+        if not test(created_at, int(value)):
+            return False
     return True

@@ -30,6 +30,8 @@ ENDPOINTS = frozenset(
         "create_refund",
         "retrieve_refund",
         "retrieve_charge",
+        "list_charges",
+        "retrieve_balance",
         "retrieve_balance_transaction",
         "list_events",
         "retrieve_event",

@@ -153,6 +153,7 @@ class SimDispute:
     due_by: int
     reason: str = "fraudulent"
     status: str = "needs_response"
+    inquiry: bool = False
     evidence: dict[str, str] = field(default_factory=dict)
     submission_count: int = 0
     txn_ids: list[str] = field(default_factory=list)
@@ -188,7 +189,7 @@ class SimDispute:
                 "type": "card",
                 "card": {
                     "brand": "visa",
-                    "case_type": "chargeback",
+                    "case_type": "inquiry" if self.inquiry else "chargeback",
                     "network": "visa",
                     "network_reason_code": "10.4",
                 },

@@ -167,6 +167,18 @@ def create_refund(sim: SimulatedStripe, params: Params, path: Mapping[str, str])
     )
 
 
+def list_charges(sim: SimulatedStripe, params: Params, path: Mapping[str, str]) -> tuple[int, Any]:
+    _known(params, "limit", "starting_after", "ending_before", "payment_intent")
+    return 200, page_of(sim.listed("charge", **_filters(params)), params, "/v1/charges")
+
+
+def retrieve_balance(
+    sim: SimulatedStripe, params: Params, path: Mapping[str, str]
+) -> tuple[int, Any]:
+    _known(params)
+    return 200, sim.balance()
+
+
 def retrieve_refund(
     sim: SimulatedStripe, params: Params, path: Mapping[str, str]
 ) -> tuple[int, Any]:
@@ -190,7 +202,14 @@ def retrieve_balance_transaction(
 
 def list_events(sim: SimulatedStripe, params: Params, path: Mapping[str, str]) -> tuple[int, Any]:
     _known(
-        params, "limit", "starting_after", "ending_before", "type", "created", "delivery_success"
+        params,
+        "limit",
+        "starting_after",
+        "ending_before",
+        "type",
+        "types",
+        "created",
+        "delivery_success",
     )
     return 200, sim.events.page(params)
 
@@ -226,9 +245,11 @@ def close_dispute(sim: SimulatedStripe, params: Params, path: Mapping[str, str])
 
 def open_dispute(sim: SimulatedStripe, params: Params, path: Mapping[str, str]) -> tuple[int, Any]:
     """Simulator only: the cardholder disputes a charge (or intent)."""
-    _known(params, "amount", "reason")
+    _known(params, "amount", "reason", "inquiry")
     reason = read_enum(params, "reason", DISPUTE_REASONS, "fraudulent")
-    return 200, sim.open_dispute(path["id"], amount=read_int(params, "amount"), reason=reason)
+    inquiry = read_enum(params, "inquiry", ("true", "false"), "false") == "true"
+    amount = read_int(params, "amount")
+    return 200, sim.open_dispute(path["id"], amount=amount, reason=reason, inquiry=inquiry)
 
 
 ROUTES: tuple[tuple[str, str, str, Perform], ...] = (
@@ -242,7 +263,9 @@ ROUTES: tuple[tuple[str, str, str, Perform], ...] = (
     ("POST", "/v1/refunds", "create_refund", create_refund),
     ("GET", "/v1/refunds", "list_refunds", list_refunds),
     ("GET", "/v1/refunds/{id}", "retrieve_refund", retrieve_refund),
+    ("GET", "/v1/charges", "list_charges", list_charges),
     ("GET", "/v1/charges/{id}", "retrieve_charge", retrieve_charge),
+    ("GET", "/v1/balance", "retrieve_balance", retrieve_balance),
     (
         "GET",
         "/v1/balance_transactions/{id}",

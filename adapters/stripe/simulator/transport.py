@@ -3,12 +3,15 @@
 ``httpx.ASGITransport`` is async only; synchronous code (the official SDK's sync methods, a
 ``httpx.Client`` in a test) gets an ``httpx.MockTransport`` whose handler runs each request
 through the ASGI app on a short-lived event loop. Exceptions the app raises (an injected
-timeout) reach the caller, as with ``ASGITransport``. Call it from a thread without a running
-event loop.
+timeout) reach the caller, as with ``ASGITransport``. Called from a thread whose event loop is
+running (sync code inside an async test), that loop is left alone: the request runs on a loop
+of its own in a helper thread, and the caller waits for it.
 """
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import anyio
@@ -32,7 +35,18 @@ def sync_transport(app: Any) -> httpx.MockTransport:
 
     def handler(request: httpx.Request) -> httpx.Response:
         body = request.read()
-        response: httpx.Response = anyio.run(call, request, body)
-        return response
+        if not _loop_running():
+            response: httpx.Response = anyio.run(call, request, body)
+            return response
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(anyio.run, call, request, body).result()
 
     return httpx.MockTransport(handler)
+
+
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True

@@ -121,3 +121,10 @@ def test_the_customer_pays_through_the_simulators_route(api: Api, sim: Simulated
 
     assert paid.status_code == 200
     assert paid.json()["status"] == "requires_payment_method"
+
+
+def test_filters_by_several_types(api: Api, story: list[str]) -> None:
+    page = api.get("/v1/events", types=["payment_intent.created", "charge.succeeded"]).json()
+
+    assert len(page["data"]) == 6
+    assert {e["type"] for e in page["data"]} == {"payment_intent.created", "charge.succeeded"}

@@ -85,3 +85,25 @@ def test_search_reads_escaped_quotes_and_backslashes(api: Api) -> None:
     ).json()
 
     assert [i["id"] for i in found["data"]] == [wanted["id"]]
+
+
+def test_lists_an_intents_charges_after_a_retry(api: Api) -> None:
+    intent = api.intent()
+    api.post(f"/v1/payment_intents/{intent['id']}/confirm", payment_method="pm_card_chargeDeclined")
+    paid = api.post(f"/v1/payment_intents/{intent['id']}/confirm", payment_method="pm_card_visa")
+
+    charges = api.get("/v1/charges", payment_intent=intent["id"]).json()
+
+    assert [c["status"] for c in charges["data"]] == ["succeeded", "failed"]
+    assert charges["data"][0]["id"] == paid.json()["latest_charge"]
+
+
+def test_the_balance_nets_fees_and_refunds(api: Api, sim: SimulatedStripe) -> None:
+    intent = api.intent(amount=1000, payment_method="pm_card_visa", confirm="true")
+    api.post("/v1/refunds", payment_intent=intent["id"], amount=400)
+
+    balance = api.get("/v1/balance").json()
+
+    assert balance["object"] == "balance"
+    assert balance["pending"] == [{"amount": 600, "currency": "usd", "source_types": {"card": 600}}]
+    assert balance["available"] == []

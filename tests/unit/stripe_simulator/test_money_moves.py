@@ -212,3 +212,52 @@ def test_the_network_resolves_a_dispute_by_hand(api: Api, sim: SimulatedStripe) 
 
     assert won.json()["status"] == "won"
     assert sim.balance()["pending"][0]["amount"] == 1000 - 1000 - 1500 + 1000
+
+
+def open_inquiry(api: Api, intent: dict[str, Any]) -> dict[str, Any]:
+    response = api.http.post(
+        f"/_sim/charges/{intent['latest_charge']}/dispute", data={"inquiry": "true"}
+    )
+    assert response.status_code == 200, response.text
+    inquiry: dict[str, Any] = response.json()
+    return inquiry
+
+
+def test_an_inquiry_withdraws_nothing_and_closes_as_a_warning(
+    api: Api, sim: SimulatedStripe
+) -> None:
+    inquiry = open_inquiry(api, paid(api))
+    assert (inquiry["status"], inquiry["balance_transactions"]) == ("warning_needs_response", [])
+    assert inquiry["payment_method_details"]["card"]["case_type"] == "inquiry"
+
+    answered = api.post(f"/v1/disputes/{inquiry['id']}", evidence={"uncategorized_text": "x"})
+    won = api.http.post(f"/_sim/disputes/{inquiry['id']}/resolve", data={"outcome": "won"})
+
+    assert answered.json()["status"] == "warning_under_review"
+    assert (won.json()["status"], won.json()["balance_transactions"]) == ("warning_closed", [])
+    assert sim.event_types()[-3:] == [
+        "charge.dispute.created",
+        "charge.dispute.updated",
+        "charge.dispute.closed",
+    ]
+
+
+def test_an_unanswered_inquiry_escalates_to_a_chargeback(api: Api, sim: SimulatedStripe) -> None:
+    inquiry = open_inquiry(api, paid(api))
+
+    sim.advance(timedelta(days=7))
+
+    escalated = sim.dispute(inquiry["id"])
+    assert escalated["status"] == "needs_response"
+    assert escalated["payment_method_details"]["card"]["case_type"] == "chargeback"
+    assert [t["amount"] for t in escalated["balance_transactions"]] == [-1000]
+    assert sim.event_types()[-2:] == ["charge.dispute.updated", "charge.dispute.funds_withdrawn"]
+
+
+def test_an_escalated_inquiry_left_unanswered_is_lost(api: Api, sim: SimulatedStripe) -> None:
+    inquiry = open_inquiry(api, paid(api))
+
+    sim.advance(timedelta(days=7))
+    sim.advance(timedelta(days=7))
+
+    assert sim.dispute(inquiry["id"])["status"] == "lost"

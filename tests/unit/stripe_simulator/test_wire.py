@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 
 import httpx
@@ -121,3 +122,11 @@ def test_an_unknown_payment_method_is_named(api: Api) -> None:
 
 def test_every_answer_has_a_request_id(api: Api) -> None:
     assert api.get("/v1/events").headers["request-id"].startswith("req_")
+
+
+def test_the_sync_transport_works_inside_a_running_event_loop(sim: SimulatedStripe) -> None:
+    async def inside() -> int:
+        with httpx.Client(transport=sim.transport(), base_url="http://sim.test") as http:
+            return http.get("/v1/events").status_code
+
+    assert asyncio.run(inside()) == 401
