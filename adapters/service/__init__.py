@@ -11,6 +11,7 @@ from orderstate.adapters.port import Customer, Operation, Outcome, Shop
 from .application import OrderService
 from .callbacks import InboxItemSettled
 from .followers import Backoff, Follower, FollowerStatus
+from .groupcommit import Batching, GroupCommit, GroupCommitClosed, GroupCommitStats
 from .inbox import InboxItem
 from .jobs import ExpiryStatus, Polled
 from .outbox import ConfirmationEmail, Mailer, RecordingMailer
@@ -29,12 +30,16 @@ from .views import (
 
 __all__ = [
     "Backoff",
+    "Batching",
     "CallbackResult",
     "ConfirmationEmail",
     "Customer",
     "ExpiryStatus",
     "Follower",
     "FollowerStatus",
+    "GroupCommit",
+    "GroupCommitClosed",
+    "GroupCommitStats",
     "InboxItem",
     "InboxItemSettled",
     "Listener",

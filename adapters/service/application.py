@@ -43,6 +43,7 @@ from . import audit, decisions
 from .callbacks import SETTLED, Callbacks
 from .customers import CheckoutChoice
 from .followers import Backoff, Follower, Followers, FollowerStatus, ListenerFollower
+from .groupcommit import Batching, GroupCommit
 from .inbox import InboxItem, register_moved_topics
 from .jobs import ExpiryStatus, Jobs
 from .orders import Orders
@@ -104,6 +105,7 @@ class OrderService(Application[UUID]):
             clock=clock,
             expiry_status=expiry_status,
         )
+        self._group_commits: list[GroupCommit] = []
 
     def construct_recorder(self) -> ApplicationRecorder:
         """eventsourcing's recorder, its start-up DDL retried when workers race on it."""
@@ -113,7 +115,9 @@ class OrderService(Application[UUID]):
         register_transcodings(transcoder)  # eventsourcing's own (UUID, datetime, ...) and Money
 
     def close(self) -> None:
-        """Close the store and the providers' connections."""
+        """Finish what group commits hold; close the store and the providers' connections."""
+        for front_door in self._group_commits:
+            front_door.close()
         super().close()
         self.providers.close()
 
@@ -213,6 +217,15 @@ class OrderService(Application[UUID]):
     ) -> CallbackResult:
         """Keep, verify, read and apply one callback in one transaction (``callbacks``)."""
         return self.callbacks.handle(shop_id, body, headers, provider=provider)
+
+    def group_commit(self, batching: Batching | None = None) -> GroupCommit:
+        """A front door that saves concurrent callbacks together (``groupcommit``): its
+        ``submit`` takes what ``handle_callback`` takes, from any thread, and returns a future
+        resolved once the transaction holding the callback has committed. Close it (or the
+        service) to finish what it holds."""
+        front_door = GroupCommit(self.callbacks, self.orders, batching)
+        self._group_commits.append(front_door)
+        return front_door
 
     def process_inbox(self, *, order_id: UUID | None = None) -> list[CallbackResult]:
         """Finish callbacks a crash left unfinished, and deferred ones whose order exists."""
