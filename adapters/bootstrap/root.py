@@ -91,4 +91,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     log.info(
         "serving store %s for shops %s", describe(settings.db), sorted(service.providers.shops)
     )
-    return create_web_app(service, close_on_shutdown=True, read_timeout=settings.read_timeout)
+    return create_web_app(
+        service,
+        close_on_shutdown=True,
+        read_timeout=settings.read_timeout,
+        batching=settings.batching(),
+    )

@@ -3,7 +3,9 @@
 ``ORDERSTATE_DB`` (the store), ``ORDERSTATE_SHOPS`` (callback secrets: ``115:secret,116:other``;
 a shop served by another provider than the default is written ``stripe:116:whsec_...``),
 ``ORDERSTATE_WEBHOOK_URL`` (sent to the provider with every new order),
-``ORDERSTATE_READ_TIMEOUT`` (seconds a callback's body may take to arrive; default 10), and per
+``ORDERSTATE_READ_TIMEOUT`` (seconds a callback's body may take to arrive; default 10),
+``ORDERSTATE_BATCH_SIZE`` and ``ORDERSTATE_BATCH_WAIT`` (group commit: callbacks per
+transaction at most, default 64; seconds the oldest waits for others, default 0.002), and per
 provider its own: ``ORDERSTATE_VERTEX_URL`` and ``ORDERSTATE_VERTEX_TOKEN``.
 """
 
@@ -14,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from orderstate.adapters.port import Shop
+from orderstate.adapters.service import Batching
 from orderstate.adapters.store import DEFAULT_STORE, describe
 from orderstate.adapters.vertex.client import STAGE_BASE_URL
 
@@ -38,6 +41,8 @@ class Settings:
     shops: tuple[ShopSecret, ...] = ()
     webhook_url: str | None = None
     read_timeout: float = 10.0
+    batch_size: int = Batching.max_batch
+    batch_wait: float = Batching.max_wait
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -50,7 +55,13 @@ class Settings:
             shops=parse_shops(env.get("ORDERSTATE_SHOPS")),
             webhook_url=env.get("ORDERSTATE_WEBHOOK_URL") or None,
             read_timeout=_parse_seconds(env.get("ORDERSTATE_READ_TIMEOUT") or "10"),
+            batch_size=_parse_count(env.get("ORDERSTATE_BATCH_SIZE") or str(Batching.max_batch)),
+            batch_wait=_parse_wait(env.get("ORDERSTATE_BATCH_WAIT") or str(Batching.max_wait)),
         )
+
+    def batching(self) -> Batching:
+        """How the webhook app groups callbacks into transactions (``group commit``)."""
+        return Batching(max_batch=self.batch_size, max_wait=self.batch_wait)
 
     def shop_map(self) -> dict[int, Shop]:
         return shops_from_pairs(self.shops, webhook_url=self.webhook_url)
@@ -61,7 +72,8 @@ class Settings:
         return (
             f"Settings(db={describe(self.db)!r}, vertex_url={describe(self.vertex_url)!r}, "
             f"vertex_token={token!r}, shops={shops!r} (secrets hidden), "
-            f"webhook_url={self.webhook_url!r}, read_timeout={self.read_timeout!r})"
+            f"webhook_url={self.webhook_url!r}, read_timeout={self.read_timeout!r}, "
+            f"batch_size={self.batch_size!r}, batch_wait={self.batch_wait!r})"
         )
 
 
@@ -116,6 +128,24 @@ def _parse_seconds(text: str) -> float:
         raise ValueError(f"a timeout is a number of seconds, not {text!r}") from None
     if not 0 < seconds < float("inf"):
         raise ValueError(f"a timeout is a number of seconds above 0, not {text!r}")
+    return seconds
+
+
+def _parse_count(text: str) -> int:
+    """``ORDERSTATE_BATCH_SIZE``: callbacks per transaction, 1 to 10000."""
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 10_000:
+        raise ValueError(f"a batch size is a whole number from 1 to 10000, not {text!r}")
+    return int(text)
+
+
+def _parse_wait(text: str) -> float:
+    """``ORDERSTATE_BATCH_WAIT``: seconds, 0 to 1."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise ValueError(f"a batch wait is a number of seconds, not {text!r}") from None
+    if not 0 <= seconds <= 1:
+        raise ValueError(f"a batch wait is from 0 to 1 second, not {text!r}")
     return seconds
 
 

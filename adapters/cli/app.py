@@ -13,8 +13,9 @@ import logging
 import signal
 import sys
 import threading
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -40,7 +41,7 @@ from orderstate.adapters.port import (
     ProviderRefused,
     ProviderUnreachable,
 )
-from orderstate.adapters.service import OrderService, OrderView
+from orderstate.adapters.service import CallbackResult, OrderService, OrderView
 from orderstate.adapters.service.polling import DEFAULT_LIMIT
 from orderstate.adapters.store import DEFAULT_STORE, check_store, describe
 from orderstate.engine import LIFECYCLE, CommandRefused, Money, OrderstateError, State, order_id
@@ -437,8 +438,9 @@ def ingest(
     if not signed and configured is None:
         _fail(f"no callback secret for shop {shop}: set --shops {shop}:SECRET")
     counts: Counter[str] = Counter()
-    with _opened() as service:
+    with _opened() as service, service.group_commit() as front_door:
         provider = service.providers.for_shop(shop)
+        in_flight: deque[tuple[str, Future[CallbackResult]]] = deque()
         for name, raw in _callback_files(source):
             try:
                 if signed:
@@ -446,17 +448,40 @@ def ingest(
                 else:  # a bare body the user vouches for: signed as the provider would
                     assert configured is not None
                     body, headers = raw, provider.sign_callback(raw, configured)
-                result = service.handle_callback(shop, body, headers)
+                in_flight.append((name, front_door.submit(shop, body, headers)))
             except Exception as error:  # one bad line must not cost the lines after it
-                if Context.debug:
-                    raise
-                counts["error"] += 1
-                err.print(f"{name} error: {type(error).__name__}: {error}", markup=False)
-                continue
-            reason = f": {result.reason}" if result.reason else ""
-            out.print(f"{name} {result.order_number or '-'} {result.outcome}{reason}", markup=False)
-            counts["refused" if result.outcome in FAILED_CALLBACKS else "ok"] += 1
+                in_flight.append((name, _failed(error)))
+            while len(in_flight) > INGEST_IN_FLIGHT:
+                _ingested(*in_flight.popleft(), counts)
+        while in_flight:
+            _ingested(*in_flight.popleft(), counts)
     _ingest_summary(counts)
+
+
+INGEST_IN_FLIGHT = 64
+"""Lines ``ingest`` has submitted at most before it reports the oldest: enough for the group
+commit to save them in shared transactions, in the file's order."""
+
+
+def _failed(error: Exception) -> Future[CallbackResult]:
+    future: Future[CallbackResult] = Future()
+    future.set_exception(error)
+    return future
+
+
+def _ingested(name: str, future: Future[CallbackResult], counts: Counter[str]) -> None:
+    """One line's outcome (or error), printed in the file's order."""
+    try:
+        result = future.result()
+    except Exception as error:  # one bad line must not cost the lines after it
+        if Context.debug:
+            raise
+        counts["error"] += 1
+        err.print(f"{name} error: {type(error).__name__}: {error}", markup=False)
+        return
+    reason = f": {result.reason}" if result.reason else ""
+    out.print(f"{name} {result.order_number or '-'} {result.outcome}{reason}", markup=False)
+    counts["refused" if result.outcome in FAILED_CALLBACKS else "ok"] += 1
 
 
 def _ingest_summary(counts: Counter[str]) -> None:
@@ -812,7 +837,12 @@ def serve_webhooks(
     service = _guard(lambda: service_for(settings, connect=settings.vertex_token is not None))
     try:
         uvicorn.run(
-            create_app(service, read_timeout=read_timeout, run_followers=True),
+            create_app(
+                service,
+                read_timeout=read_timeout,
+                run_followers=True,
+                batching=settings.batching(),
+            ),
             host=host,
             port=port,
             log_level="info",

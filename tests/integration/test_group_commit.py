@@ -7,6 +7,7 @@ the bounds (batch size, wait, closing) kept.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from collections.abc import Iterator, Mapping
@@ -14,6 +15,7 @@ from concurrent.futures import Future
 from typing import Any
 from uuid import UUID
 
+import httpx
 import pytest
 
 from orderstate.adapters.bootstrap import build_service, providers_for
@@ -28,6 +30,7 @@ from orderstate.adapters.service import (
     Outcome,
 )
 from orderstate.adapters.vertex.payloads import order_to_json
+from orderstate.adapters.web import create_app
 from orderstate.engine import Money, Order
 from orderstate.testing.vertex_histories import HistorySpec, history
 from tests.support.postgres import CountingService
@@ -305,3 +308,38 @@ def test_refuses_batching_settings_out_of_bounds(
 ) -> None:
     with pytest.raises(error):
         Batching(**settings)
+
+
+# -- the webhook app ------------------------------------------------------------------------
+
+
+async def _post_together(app: Any, payloads: list[bytes]) -> list[httpx.Response]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://webhook.test") as http:
+        return list(
+            await asyncio.gather(
+                *(
+                    http.post("/callbacks/vertex/115", content=body, headers=signed(body))
+                    for body in payloads
+                )
+            )
+        )
+
+
+@pytest.mark.parametrize(
+    ("batching", "transactions"), [(LONG_WAIT, 1), (None, 6)], ids=["grouped", "one-by-one"]
+)
+def test_the_webhook_app_saves_requests_in_flight_together(
+    batching: Batching | None, transactions: int
+) -> None:
+    service = SaveLog(store="memory", shops=SHOPS)
+    numbers = [f"web-{n}" for n in range(6)]
+    place(service, *numbers)
+    payloads = [bodies("paid_and_cleared", number)[1] for number in numbers]
+
+    answers = asyncio.run(_post_together(create_app(service, batching=batching), payloads))
+
+    assert [answer.status_code for answer in answers] == [200] * len(numbers)
+    assert len(service.callback_transactions()) == transactions
+    stored = {UUID(answer.json()["inbox_id"]) for answer in answers}
+    assert stored == {i for ids in service.callback_transactions() for i in ids}
