@@ -11,8 +11,9 @@ futures resolved, so a 2xx still means "stored": the durability contract is the 
 ``handle_callback``, with fewer commits.
 
 - **Bounded**: a batch holds at most ``max_batch`` callbacks, and the oldest waits at most
-  ``max_wait`` seconds for company before its batch is taken (callbacks that queue while a
-  batch commits are taken at once). Batches are taken first come, first served: no callback
+  ``max_wait`` seconds for company before its batch is taken, less when arrivals pause (a
+  quarter of ``max_wait`` without one); callbacks that queue while a batch commits are taken
+  at once. Batches are taken first come, first served: no callback
   waits behind later ones.
 - **Arrival order**: two callbacks for one order in one batch are applied one after the other
   to the same loaded order, so the second sees the first's events (and a copy of it is a
@@ -52,6 +53,7 @@ from .views import CallbackResult
 
 __all__ = [
     "DEFAULT_MAX_BATCH",
+    "aggregates_of",
     "DEFAULT_MAX_WAIT",
     "Batching",
     "GroupCommit",
@@ -69,6 +71,10 @@ DEFAULT_MAX_WAIT: Final = 0.002
 
 BATCH_ATTEMPTS: Final = 3
 """Times a batch is decided again after a version conflict, before going one by one."""
+
+QUIET_SHARE: Final = 0.25
+"""A batch is taken early once no callback has arrived for this share of ``max_wait``: the
+callbacks in flight have all come, and waiting longer only adds latency."""
 
 IDLE_SECONDS: Final = 1.0
 """The writer thread ends after this long with nothing to do (the next submit starts one)."""
@@ -218,10 +224,11 @@ class GroupCommit:
                 self._condition.wait(remaining)
             take_at = self._queue[0].queued_at + wait
             while len(self._queue) < limit and not self._closed:
-                remaining = take_at - time.monotonic()
-                if remaining <= 0:
+                now = time.monotonic()
+                quiet_at = self._queue[-1].queued_at + wait * QUIET_SHARE
+                if now >= take_at or now >= quiet_at:
                     break
-                self._condition.wait(remaining)
+                self._condition.wait(min(take_at, quiet_at) - now)
             return [self._queue.popleft() for _ in range(min(limit, len(self._queue)))]
 
     def _commit(self, batch: list[_Waiting]) -> None:
@@ -238,7 +245,7 @@ class GroupCommit:
                 log.warning("group commit: a callback failed in a batch of %d", len(batch))
                 break
             try:
-                self.orders.save(*_aggregates(decisions))
+                self.orders.save(*aggregates_of(decisions))
             except IntegrityError:
                 continue  # an order moved under us (another process): decide again
             except UNAVAILABLE as error:
@@ -292,7 +299,7 @@ class GroupCommit:
         self.stats.largest = max(self.stats.largest, count)
 
 
-def _aggregates(decisions: list[Decision]) -> list[Any]:
+def aggregates_of(decisions: list[Decision]) -> list[Any]:
     """What one transaction saves: every inbox item, and each changed order once (all its
     new events, in the order the batch appended them)."""
     saved: list[Any] = []
