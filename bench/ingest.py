@@ -56,7 +56,7 @@ from eventsourcing.persistence import IntegrityError
 from psycopg import sql
 from timing import Timer, measure, rate, raw_lines, verdict  # bench/timing.py
 
-from orderstate.adapters.bootstrap import build_service
+from orderstate.adapters.bootstrap import build_service, providers_for
 from orderstate.adapters.service import CallbackResult, GroupCommit, OrderService, Shop
 from orderstate.adapters.service.groupcommit import aggregates_of
 from orderstate.adapters.service.inbox import InboxItem
@@ -568,6 +568,7 @@ class CountingService(OrderService):
     name = OrderService.name  # eventsourcing names tables after the class unless told
 
     def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("providers", providers_for())  # what build_service registers
         super().__init__(**kwargs)
         self.conflicts = 0
 

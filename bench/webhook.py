@@ -7,6 +7,8 @@ where the time goes.
 - Server: ``create_app(service)`` on a SQLite file, served by uvicorn (``serve_app``, a loopback
   socket from ``loopback.bind``) in a **separate process**, so the load generator does not share
   the server's interpreter. Orders are placed in the store before the server starts (not timed).
+  The app saves the callbacks in flight together (group commit, default batching);
+  ``WEBHOOK_BENCH_BATCHING=off`` runs it one callback per transaction instead (information).
 - Load: an open-loop generator (httpx ``AsyncClient``, keep-alive connections): request ``i`` of
   a run is sent at ``start + i / rate`` whatever happened to the earlier ones, and its latency
   is measured **from that scheduled time** to the end of its answer, so a server that falls
@@ -46,7 +48,7 @@ from ingest import SHOP, Workload, build_workload, open_service  # bench/ingest.
 from timing import verdict  # bench/timing.py
 
 from orderstate.adapters.loopback import bind, serve_app
-from orderstate.adapters.service import OrderService
+from orderstate.adapters.service import Batching, GroupCommit, OrderService
 from orderstate.adapters.service.inbox import InboxItem
 from orderstate.adapters.web import create_app
 from orderstate.engine import Order
@@ -65,8 +67,10 @@ PLACE_BATCH = 500
 GOAL_P99_RATE = 500
 GOAL_P99_MS = 20.0
 GOAL_SUSTAINED = 1000
-# Information: WEBHOOK_BENCH_SERIALISED=1 runs handle_callback one at a time in the server (a
-# process lock), to tell SQLite's writer contention from the commit rate.
+# Information: WEBHOOK_BENCH_BATCHING=off serves callbacks one per transaction (no group
+# commit); with it, WEBHOOK_BENCH_SERIALISED=1 runs handle_callback one at a time in the server
+# (a process lock), to tell SQLite's writer contention from the commit rate.
+BATCHING = os.environ.get("WEBHOOK_BENCH_BATCHING", "on") != "off"
 SERIALISED = os.environ.get("WEBHOOK_BENCH_SERIALISED") == "1"
 SUSTAINED_SHARE = 0.97  # of the offered rate, answered 2xx, with no queue building up
 
@@ -103,31 +107,58 @@ class Run:
 def serve(store: str, ports: Any, stop: Any, stats: Any) -> None:
     """Serve the webhook app on ``store`` until ``stop``; report where the server's time went."""
     service = open_service(store)
-    handled = [0, 0, 0]  # callbacks, wall ns and own-thread CPU ns inside handle_callback
-    original = service.handle_callback
-    one_at_a_time = threading.Lock() if SERIALISED else contextlib.nullcontext()
+    spent = Counter[str]()  # callbacks, and wall / own-thread CPU ns per step
+    timed_steps(service, spent)
+    front_doors: list[GroupCommit] = []
+    opened = service.group_commit
 
-    def timed(*args: Any, **kwargs: Any) -> Any:
-        with one_at_a_time:
-            start, cpu = time.perf_counter_ns(), time.thread_time_ns()
-            try:
-                return original(*args, **kwargs)
-            finally:
-                handled[0] += 1
-                handled[1] += time.perf_counter_ns() - start
-                handled[2] += time.thread_time_ns() - cpu
+    def group_commit(batching: Batching | None = None) -> GroupCommit:
+        front_doors.append(opened(batching))
+        return front_doors[-1]
 
-    service.handle_callback = timed  # type: ignore[method-assign]
+    service.group_commit = group_commit  # type: ignore[method-assign]
     sock = bind()
-    with serve_app(create_app(service), sock=sock, lifespan="on", name="webhook-bench"):
+    app = create_app(service) if BATCHING else create_app(service, batching=None)
+    with serve_app(app, sock=sock, lifespan="on", name="webhook-bench"):
         ports.put(sock.getsockname()[1])
         cpu0 = os.times()
         stop.wait()
         cpu1 = os.times()
     service.close()
     cpu = (cpu1.user - cpu0.user) + (cpu1.system - cpu0.system)
+    grouped = front_doors[0].stats if front_doors else None
     stats.put(
-        {"callbacks": handled[0], "handle_ns": handled[1], "thread_ns": handled[2], "cpu_s": cpu}
+        {
+            **spent,
+            "cpu_s": cpu,
+            "batches": grouped.batches if grouped else spent["callbacks"],
+            "largest": grouped.largest if grouped else 1,
+        }
+    )
+
+
+def timed_steps(service: OrderService, spent: Counter[str]) -> None:
+    """Time the server's steps in place: deciding a callback (group commit), saving, and
+    ``handle_callback`` (one per transaction), wall and own-thread CPU ns."""
+    one_at_a_time = threading.Lock() if SERIALISED else contextlib.nullcontext()
+
+    def timing(step: str, call: Any, lock: Any = None) -> Any:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            with lock or contextlib.nullcontext():
+                start, cpu = time.perf_counter_ns(), time.thread_time_ns()
+                try:
+                    return call(*args, **kwargs)
+                finally:
+                    spent[step] += 1
+                    spent[f"{step}_ns"] += time.perf_counter_ns() - start
+                    spent[f"{step}_cpu_ns"] += time.thread_time_ns() - cpu
+
+        return timed
+
+    service.callbacks.decide = timing("decide", service.callbacks.decide)  # type: ignore[method-assign]
+    service.orders.save = timing("save", service.orders.save)  # type: ignore[method-assign]
+    service.handle_callback = timing(  # type: ignore[method-assign]
+        "handle", service.handle_callback, one_at_a_time
     )
 
 
@@ -241,10 +272,15 @@ def count_stored(service: OrderService, inbox_ids: list[str]) -> tuple[int, int]
 
 @dataclass
 class ServerStats:
-    callbacks: int
-    handle_ns: int
-    thread_ns: int
+    """Where the server's time went (``timed_steps``), and its batches."""
+
+    counts: dict[str, int]
     cpu_s: float
+    batches: int
+    largest: int
+
+    def per_call_us(self, step: str, part: str = "ns") -> float:
+        return self.counts.get(f"{step}_{part}", 0) / max(self.counts.get(step, 0), 1) / 1e3
 
 
 def run_all(directory: Path) -> tuple[list[Run], ServerStats, tuple[int, int], Counter[str]]:
@@ -280,7 +316,8 @@ def run_all(directory: Path) -> tuple[list[Run], ServerStats, tuple[int, int], C
         states = Counter(t.state for t in service.orders_by_state() for _ in range(t.count))
     finally:
         service.close()
-    return runs, ServerStats(**raw), counted, states
+    cpu_s, batches, largest = raw.pop("cpu_s"), raw.pop("batches"), raw.pop("largest")
+    return runs, ServerStats(raw, cpu_s, batches, largest), counted, states
 
 
 def progress(what: str) -> None:
@@ -335,22 +372,41 @@ def sustained(run: Run) -> bool:
 
 def where_the_time_goes(runs: list[Run], server: ServerStats) -> list[str]:
     sent = sum(run.sent for run in runs)
-    handle_us = server.handle_ns / max(server.callbacks, 1) / 1e3
-    thread_us = server.thread_ns / max(server.callbacks, 1) / 1e3
     cpu_us = server.cpu_s / max(sent, 1) * 1e6
-    return [
-        f"  server: {server.callbacks} callbacks; handle_callback took {handle_us:,.0f} us each on"
-        f" average (wall time in its worker thread), of which {thread_us:,.0f} us on the CPU in"
-        f" that thread and {handle_us - thread_us:,.0f} us waiting: for SQLite's write lock"
-        " (concurrent writers back off in SQLite's busy handler, sleeping 1, 2, 5, 10 ... 100 ms"
-        " between tries), the commit's fsync, and the GIL",
-        f"  handle_callback one at a time at that cost: at most {1e6 / handle_us:,.0f}/s"
-        + (" (callbacks serialised by a lock in this run)" if SERIALISED else ""),
+    lines = [
         f"  server process CPU (user+sys, all threads): {cpu_us:,.0f} us per request -> at most "
         f"{1e6 / cpu_us:,.0f} requests/s on one core (the GIL keeps the app on about one)",
-        "  each callback is one fsync'd commit (journal_mode=WAL, synchronous=FULL): group commit"
-        " (several callbacks per transaction) is what removes the per-callback commit",
     ]
+    decided = server.counts.get("decide", 0)
+    if decided:
+        saves = max(server.counts.get("save", 0), 1)
+        lines += [
+            f"  group commit: {decided} callbacks in {server.batches} transactions (mean batch "
+            f"{decided / max(server.batches, 1):.1f}, largest {server.largest}); the writer "
+            "thread decides and saves them one batch at a time",
+            f"  deciding one callback (verify, read, load its order, translate, inbox item): "
+            f"{server.per_call_us('decide'):,.0f} us wall, "
+            f"{server.per_call_us('decide', 'cpu_ns'):,.0f} us CPU in the writer thread",
+            f"  saving one batch (encode, insert, commit): {server.per_call_us('save'):,.0f} us "
+            f"wall ({server.counts.get('save_ns', 0) / saves / 1e3 / max(decided / saves, 1):,.0f}"
+            " us per callback)",
+            "  the writer's wall time above its CPU time is the GIL (the event loop's HTTP work "
+            "runs in the same interpreter) and, when saving, the commit's fsync",
+        ]
+    handled = server.counts.get("handle", 0)
+    if handled:
+        handle_us = server.per_call_us("handle")
+        thread_us = server.per_call_us("handle", "cpu_ns")
+        lines += [
+            f"  one per transaction: handle_callback took {handle_us:,.0f} us each on average "
+            f"(wall time in its worker thread), of which {thread_us:,.0f} us on the CPU in that "
+            f"thread and {handle_us - thread_us:,.0f} us waiting: for SQLite's write lock "
+            "(concurrent writers back off in SQLite's busy handler), the commit's fsync, and the"
+            " GIL",
+            f"  handle_callback one at a time at that cost: at most {1e6 / handle_us:,.0f}/s"
+            + (" (callbacks serialised by a lock in this run)" if SERIALISED else ""),
+        ]
+    return lines
 
 
 def main() -> None:
@@ -361,6 +417,7 @@ def main() -> None:
         f"{os.cpu_count()}, sqlite {sqlite3.sqlite_version}, uvicorn {version('uvicorn')}, "
         f"starlette {version('starlette')}, httpx {version('httpx')}; {SECONDS:.0f} s per rate, "
         "open loop, latency from each request's scheduled send time"
+        + ("; group commit" if BATCHING else "; one callback per transaction (no group commit)")
         + ("; handle_callback SERIALISED by a lock (information run)" if SERIALISED else "")
     )
     directory = Path(tempfile.mkdtemp(prefix="orderstate-webhook-"))
