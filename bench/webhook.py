@@ -313,7 +313,7 @@ def run_all(directory: Path) -> tuple[list[Run], ServerStats, tuple[int, int], C
     try:
         ids = [i for run in runs for i in run.inbox_ids]
         counted = count_stored(service, ids)
-        states = Counter(t.state for t in service.orders_by_state() for _ in range(t.count))
+        states = Counter(str(t.state) for t in service.orders_by_state() for _ in range(t.count))
     finally:
         service.close()
     cpu_s, batches, largest = raw.pop("cpu_s"), raw.pop("batches"), raw.pop("largest")

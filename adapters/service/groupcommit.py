@@ -18,6 +18,12 @@ futures resolved, so a 2xx still means "stored": the durability contract is the 
 - **Arrival order**: two callbacks for one order in one batch are applied one after the other
   to the same loaded order, so the second sees the first's events (and a copy of it is a
   duplicate).
+- **Orders stay loaded between batches**: the orders of a committed batch (at most
+  ``CACHED_ORDERS``) are decided on again by later batches without a read, as long as nobody
+  else has written to the store since: the log's head is read once per batch, and kept orders
+  are dropped when it is not where this writer's last commit left it, or when another writer's
+  events landed between that read and the commit (the batch's notification ids are not right
+  after it). A write racing a decision is then a version conflict or ordered before it.
 - **One bad callback never costs the others**: a version conflict (another process saved an
   order of the batch first) decides the batch again on fresh orders, a bounded number of
   times; anything else that goes wrong in deciding or saving a batch (a callback whose
@@ -36,7 +42,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -53,12 +59,12 @@ from .views import CallbackResult
 
 __all__ = [
     "DEFAULT_MAX_BATCH",
-    "aggregates_of",
     "DEFAULT_MAX_WAIT",
     "Batching",
     "GroupCommit",
     "GroupCommitClosed",
     "GroupCommitStats",
+    "aggregates_of",
 ]
 
 log = logging.getLogger(__name__)
@@ -75,6 +81,9 @@ BATCH_ATTEMPTS: Final = 3
 QUIET_SHARE: Final = 0.25
 """A batch is taken early once no callback has arrived for this share of ``max_wait``: the
 callbacks in flight have all come, and waiting longer only adds latency."""
+
+CACHED_ORDERS: Final = 4096
+"""Orders kept loaded between batches at most (the least recently used go first)."""
 
 IDLE_SECONDS: Final = 1.0
 """The writer thread ends after this long with nothing to do (the next submit starts one)."""
@@ -110,6 +119,8 @@ class GroupCommitStats:
     largest: int = 0
     retried: int = 0
     one_by_one: int = 0
+    reused: int = 0
+    """Orders decided on without a read, kept loaded from an earlier batch."""
 
     @property
     def mean_batch(self) -> float:
@@ -147,6 +158,9 @@ class GroupCommit:
         self._condition = threading.Condition()
         self._writer: threading.Thread | None = None
         self._closed = False
+        self._kept: OrderedDict[UUID, Order] = OrderedDict()  # as this writer committed them
+        self._head: int | None = None  # the log's head after this writer's last commit
+        self._checked = 0  # the log's head when the current batch began
 
     # -- the front door -----------------------------------------------------------------------
 
@@ -240,12 +254,12 @@ class GroupCommit:
             if attempt:
                 self.stats.retried += 1
             try:
-                decisions = self._decide(batch)
+                decisions, loaded = self._decide(batch)
             except Exception:
                 log.warning("group commit: a callback failed in a batch of %d", len(batch))
                 break
             try:
-                self.orders.save(*aggregates_of(decisions))
+                saved = self.orders.save(*aggregates_of(decisions))
             except IntegrityError:
                 continue  # an order moved under us (another process): decide again
             except UNAVAILABLE as error:
@@ -254,26 +268,60 @@ class GroupCommit:
             except Exception:
                 log.warning("group commit: the store refused a batch of %d", len(batch))
                 break
+            self._keep(loaded, saved)
             self._saved(len(batch))
             for waiting, decision in zip(batch, decisions, strict=True):
                 _settle(waiting.future, result=decision.result)
             return
         self._one_by_one(batch)
 
-    def _decide(self, batch: list[_Waiting]) -> list[Decision]:
-        """Every callback of the batch, in arrival order, each order loaded once."""
+    def _decide(self, batch: list[_Waiting]) -> tuple[list[Decision], dict[UUID, Order | None]]:
+        """Every callback of the batch, in arrival order, each order loaded once (or kept
+        from an earlier batch); the decisions and the orders they were decided on."""
+        kept = self._still_kept()
         loaded: dict[UUID, Order | None] = {}
 
         def order_of(oid: UUID) -> Order | None:
             if oid not in loaded:
-                loaded[oid] = self.orders.get(oid)
+                order = kept.pop(oid, None)
+                if order is None:
+                    order = self.orders.get(oid)
+                else:
+                    self.stats.reused += 1
+                loaded[oid] = order
             return loaded[oid]
 
-        return [self.callbacks.decide(waiting.arrival, order_of) for waiting in batch]
+        return [self.callbacks.decide(w.arrival, order_of) for w in batch], loaded
+
+    def _still_kept(self) -> OrderedDict[UUID, Order]:
+        """The orders kept from earlier batches, if nothing was written since the last of
+        them committed; else none (they may be stale). Taken out while a batch uses them."""
+        self._checked = self.orders.head() or 0
+        if self._checked != self._head:
+            self._kept.clear()
+        return self._kept
+
+    def _keep(self, loaded: dict[UUID, Order | None], saved: list[int]) -> None:
+        """Keep the orders a batch just committed (or found unchanged), most recent last; or
+        none, if another writer's events landed between the batch's read of the log's head
+        and its commit (then any of them may be stale)."""
+        alone = bool(saved) and saved == list(range(saved[0], saved[0] + len(saved)))
+        if not alone or saved[0] != self._checked + 1:
+            self._kept.clear()
+            self._head = None
+            return
+        for oid, order in loaded.items():
+            if order is not None:
+                self._kept[oid] = order
+                self._kept.move_to_end(oid)
+        while len(self._kept) > CACHED_ORDERS:
+            self._kept.popitem(last=False)
+        self._head = saved[-1]
 
     def _one_by_one(self, batch: list[_Waiting]) -> None:
         """Each callback in its own transaction (``handle_callback``'s path), in arrival order."""
         self.stats.one_by_one += 1
+        self._kept.clear()  # orders of a failed batch may hold events never saved
         for waiting in batch:
             try:
                 result = self.callbacks.handle_arrival(waiting.arrival)
@@ -287,6 +335,7 @@ class GroupCommit:
         """The store could not take the batch: try to keep the raw callbacks (together), and
         give every caller the error."""
         log.error("group commit: the store could not take a batch of %d: %s", len(batch), error)
+        self._kept.clear()
         try:
             self.orders.save(*(waiting.arrival.item() for waiting in batch))
         except Exception as again:

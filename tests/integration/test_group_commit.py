@@ -213,6 +213,45 @@ def test_a_batch_that_lost_a_race_for_an_order_is_decided_again(shared_store: st
     service.close()
 
 
+def test_a_later_batch_decides_on_the_orders_an_earlier_one_committed_without_a_read(
+    service: SaveLog,
+) -> None:
+    place(service, "kept")
+    first, captured, settled = bodies("paid_and_cleared", "kept")[:3]
+
+    with service.group_commit(LONG_WAIT) as front_door:
+        answered = [outcomes(submit_all(front_door, [body])) for body in (first, captured)]
+        reads_before = front_door.stats.reused
+        answered.append(outcomes(submit_all(front_door, [settled])))
+
+    assert answered == [["applied"], ["applied"], ["applied"]]
+    assert front_door.stats.reused == reads_before + 1 == 2
+    assert events_of(service, "kept")[-1] == "OrderSettled"
+
+
+@pytest.mark.parametrize("writer", ["another service", "this service, not batched"])
+def test_an_order_written_by_anyone_else_is_read_again_before_the_next_batch(
+    shared_store: str, writer: str
+) -> None:
+    service = SaveLog(store=shared_store, shops=SHOPS)
+    other = build_service(store=shared_store, shops=SHOPS)
+    place(service, "moved")
+    first, captured, settled = bodies("paid_and_cleared", "moved")[:3]
+    elsewhere = other if writer == "another service" else service
+
+    with service.group_commit(LONG_WAIT) as front_door:
+        outcomes(submit_all(front_door, [first]))  # the order is kept, as of this batch
+        elsewhere.handle_callback(115, settled, headers(settled))  # then it moves on
+        answered = outcomes(submit_all(front_door, [captured]))
+
+    assert answered == ["stale"]  # decided on the order as it is, not as it was kept
+    assert (service.conflicts, front_door.stats.retried) == (0, 0)
+    assert front_door.stats.reused == 0
+    assert events_of(service, "moved").count("PaymentCaptured") == 1
+    other.close()
+    service.close()
+
+
 def test_a_batch_holds_at_most_max_batch_callbacks_first_come_first_served(
     service: SaveLog,
 ) -> None:
