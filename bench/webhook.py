@@ -9,8 +9,11 @@ where the time goes.
   the server's interpreter. Orders are placed in the store before the server starts (not timed).
   The app saves the callbacks in flight together (group commit, default batching);
   ``WEBHOOK_BENCH_BATCHING=off`` runs it one callback per transaction instead (information).
-- Load: an open-loop generator (httpx ``AsyncClient``, keep-alive connections): request ``i`` of
-  a run is sent at ``start + i / rate`` whatever happened to the earlier ones, and its latency
+- Load: an open-loop generator (plain asyncio streams, at most ``MAX_CONNECTIONS`` kept-alive
+  connections, requests encoded before the clock: httpx cost the generator more CPU per
+  request than the server spent, and on a shared 2-core machine the generator itself fell
+  behind): request ``i`` of a run is due at ``start + i / rate`` whatever happened to the
+  earlier ones (it waits for a free connection if all are busy), and its latency
   is measured **from that scheduled time** to the end of its answer, so a server that falls
   behind shows it in the latency instead of slowing the generator down. Each run lasts
   ``SECONDS`` at 200, 500 and 1,000 requests/s, on its own orders.
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import multiprocessing as mp
 import os
 import platform
@@ -59,9 +63,8 @@ GRACE = 5.0  # seconds after a run's last scheduled send; what is unanswered the
 DRAIN = 5.0  # seconds at most between runs for the server to finish what was cut off
 CALLBACKS_PER_ORDER = 952 / 300  # what build_workload's histories average
 TIMEOUT = 10.0  # seconds, one request
-# Requests in flight at most (the rest wait their turn in the generator, still timed from their
-# scheduled send): httpx's pool slows down with thousands of queued requests, and the server
-# runs at most 40 callbacks at once (Starlette's thread pool) anyway.
+# Requests in flight at most, one per kept-alive connection (the rest wait their turn in the
+# generator, still timed from their scheduled send): a provider opens a bounded number too.
 MAX_CONNECTIONS = 128
 PLACE_BATCH = 500
 GOAL_P99_RATE = 500
@@ -165,63 +168,124 @@ def timed_steps(service: OrderService, spent: Counter[str]) -> None:
 # -- the load generator -------------------------------------------------------------------------
 
 
+def request_bytes(host: str, shop: int, body: bytes, headers: Any) -> bytes:
+    """One callback as an HTTP/1.1 request, encoded before the clock starts."""
+    lines = [f"POST /callbacks/vertex/{shop} HTTP/1.1", f"Host: {host}"]
+    lines += [f"{name}: {value}" for name, value in headers]
+    lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
+    """Status, body and whether the server closes the connection (uvicorn sends a length)."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    length, closing = 0, False
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        name = name.strip().lower()
+        if name == b"content-length":
+            length = int(value)
+        elif name == b"connection":
+            closing = value.strip().lower() == b"close"
+    return int(head[9:12]), await reader.readexactly(length), closing
+
+
+@dataclass
+class Tally:
+    """What one run's connections saw."""
+
+    latencies: list[float] = field(default_factory=list)
+    statuses: Counter[str] = field(default_factory=Counter)
+    errors: Counter[str] = field(default_factory=Counter)
+    inbox_ids: list[str] = field(default_factory=list)
+    last_answer: float = 0.0
+    done: int = 0
+
+
+async def connection(
+    host: str, port: int, queue: asyncio.Queue[tuple[float, bytes] | None], tally: Tally
+) -> None:
+    """One kept-alive connection: send the next due request, read its answer, again."""
+    reader: asyncio.StreamReader | None = None
+    writer: asyncio.StreamWriter | None = None
+    while (item := await queue.get()) is not None:
+        due, payload = item
+        try:
+            if writer is None or reader is None:
+                reader, writer = await asyncio.open_connection(host, port)
+            writer.write(payload)
+            status, body, closing = await asyncio.wait_for(read_response(reader), TIMEOUT)
+        except (OSError, asyncio.IncompleteReadError, TimeoutError, ValueError) as error:
+            tally.errors[type(error).__name__] += 1
+            tally.statuses["error"] += 1
+            tally.done += 1
+            if writer is not None:
+                writer.close()
+            reader = writer = None
+            continue
+        now = time.perf_counter()
+        tally.last_answer = max(tally.last_answer, now)
+        tally.latencies.append((now - due) * 1e3)
+        tally.statuses[str(status)] += 1
+        tally.done += 1
+        if 200 <= status < 300:
+            tally.inbox_ids.append(json.loads(body)["inbox_id"])
+        if closing:
+            writer.close()
+            reader = writer = None
+    if writer is not None:
+        writer.close()
+
+
 async def offer(base_url: str, workload: Workload, rate: int) -> Run:
-    """Send every delivery of ``workload`` at ``rate`` per second, open loop."""
-    deliveries = workload.deliveries
-    limits = httpx.Limits(
-        max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS
-    )
-    latencies: list[float] = []
-    statuses: Counter[str] = Counter()
-    errors: Counter[str] = Counter()
-    inbox_ids: list[str] = []
-    answered = [0.0]  # when the last answer came
-    lags: list[float] = []  # how late the generator itself sent each request (ms)
-    in_flight = asyncio.Semaphore(MAX_CONNECTIONS)
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=TIMEOUT) as client:
-        await client.get("/healthz")  # one connection up before the clock
-
-        async def one(due: float, shop: int, body: bytes, headers: Any) -> None:
-            delay = due - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            lags.append((time.perf_counter() - due) * 1e3)
-            try:
-                async with in_flight:
-                    response = await client.post(
-                        f"/callbacks/vertex/{shop}", content=body, headers=list(headers)
-                    )
-            except httpx.HTTPError as error:
-                errors[type(error).__name__] += 1
-                statuses["error"] += 1
-                return
-            now = time.perf_counter()
-            answered[0] = max(answered[0], now)
-            latencies.append((now - due) * 1e3)
-            statuses[str(response.status_code)] += 1
-            if response.is_success:
-                inbox_ids.append(response.json()["inbox_id"])
-
-        start = time.perf_counter() + 0.05
-        cutoff = start + len(deliveries) / rate + GRACE
-        tasks = []
-        for i, (_, shop, body, headers) in enumerate(deliveries):
-            due = start + i / rate
-            # create tasks just ahead of time: thousands of sleeping tasks would cost the loop
-            while (ahead := due - time.perf_counter()) > 0.05:
-                await asyncio.sleep(ahead - 0.04)
-            if time.perf_counter() > cutoff:  # the generator itself fell behind: stop sending
-                statuses["not sent (generator behind)"] += len(deliveries) - i
-                break
-            tasks.append(asyncio.create_task(one(due, shop, body, headers)))
-        _, pending = await asyncio.wait(tasks, timeout=max(0.0, cutoff - time.perf_counter()))
-        for task in pending:  # bounded: never counted as answered
-            task.cancel()
-        if pending:
-            statuses["unanswered (cut off)"] += len(pending)
-        seconds = max(answered[0] - start, 1e-9)
+    """Send every delivery of ``workload`` at ``rate`` per second, open loop, on at most
+    ``MAX_CONNECTIONS`` kept-alive connections (plain asyncio streams: the generator must cost
+    far less than the server it measures)."""
+    host, port = base_url.removeprefix("http://").rsplit(":", 1)
+    address = f"{host}:{port}"
+    payloads = [request_bytes(address, shop, b, h) for _, shop, b, h in workload.deliveries]
+    queue: asyncio.Queue[tuple[float, bytes] | None] = asyncio.Queue()
+    tally, lags = Tally(), []  # lags: how late the generator itself queued each request (ms)
+    workers = [
+        asyncio.create_task(connection(host, int(port), queue, tally))
+        for _ in range(MAX_CONNECTIONS)
+    ]
+    start = time.perf_counter() + 0.05
+    cutoff = start + len(payloads) / rate + GRACE
+    sent = 0
+    for i, payload in enumerate(payloads):
+        due = start + i / rate
+        if (ahead := due - time.perf_counter()) > 0.001:
+            await asyncio.sleep(ahead)
+        now = time.perf_counter()
+        if now > cutoff:  # the generator itself fell behind: stop sending
+            break
+        lags.append((now - due) * 1e3)
+        queue.put_nowait((due, payload))
+        sent += 1
+    while tally.done < sent and time.perf_counter() < cutoff:
+        await asyncio.sleep(0.01)
+    for worker in workers:  # bounded: whatever is unanswered now is never counted
+        worker.cancel()
+    await asyncio.gather(*workers, return_exceptions=True)
+    statuses = tally.statuses
+    if sent < len(payloads):
+        statuses["not sent (generator behind)"] += len(payloads) - sent
+    if tally.done < sent:
+        statuses["unanswered (cut off)"] += sent - tally.done
+    seconds = max(tally.last_answer - start, 1e-9)
+    async with httpx.AsyncClient(base_url=base_url, timeout=TIMEOUT) as client:
         await drain(client)
-    return Run(rate, len(deliveries), seconds, latencies, statuses, inbox_ids, errors, lags)
+    return Run(
+        rate,
+        len(payloads),
+        seconds,
+        tally.latencies,
+        statuses,
+        tally.inbox_ids,
+        tally.errors,
+        lags,
+    )
 
 
 async def drain(client: httpx.AsyncClient) -> None:
