@@ -13,8 +13,7 @@ futures resolved, so a 2xx still means "stored": the durability contract is the 
 - **Bounded**: a batch holds at most ``max_batch`` callbacks, and the oldest waits at most
   ``max_wait`` seconds for company before its batch is taken, less when arrivals pause (a
   quarter of ``max_wait`` without one); callbacks that queue while a batch commits are taken
-  at once. Batches are taken first come, first served: no callback
-  waits behind later ones.
+  at once. Batches are taken first come, first served: no callback waits behind later ones.
 - **Arrival order**: two callbacks for one order in one batch are applied one after the other
   to the same loaded order, so the second sees the first's events (and a copy of it is a
   duplicate).
@@ -215,15 +214,20 @@ class GroupCommit:
     # -- the writer thread --------------------------------------------------------------------
 
     def _write(self) -> None:
-        while (batch := self._next_batch()) is not None:
-            try:
-                self._commit(batch)
-            except BaseException as error:  # never leave a caller waiting forever
-                log.exception("group commit: a batch of %d failed unexpectedly", len(batch))
-                for waiting in batch:
-                    _settle(waiting.future, error=error)
-                if not isinstance(error, Exception):
-                    raise
+        try:
+            while (batch := self._next_batch()) is not None:
+                try:
+                    self._commit(batch)
+                except BaseException as error:  # never leave a caller waiting forever
+                    log.exception("group commit: a batch of %d failed unexpectedly", len(batch))
+                    for waiting in batch:
+                        _settle(waiting.future, error=error)
+                    if not isinstance(error, Exception):
+                        raise
+        finally:
+            with self._condition:  # ended abnormally: the next submit starts another writer
+                if self._writer is threading.current_thread():
+                    self._writer = None
 
     def _next_batch(self) -> list[_Waiting] | None:
         """The next batch, first come first served; None when the writer should end."""
