@@ -74,8 +74,10 @@ class Orders:
 
     def save(self, *aggregates: Any) -> list[int]:
         """Save together, in one transaction (``IntegrityError`` if a version was taken);
-        the notification ids of the events saved."""
-        return [recording.notification.id for recording in self._app.save(*aggregates)]
+        the notification ids of the events saved (none known if an override of ``save``
+        returns nothing)."""
+        recordings = self._app.save(*aggregates) or ()
+        return [recording.notification.id for recording in recordings]
 
     def head(self) -> int | None:
         """The notification id of the last event anyone saved in the store."""
