@@ -197,9 +197,15 @@ class OrderService(Application[UUID]):
         order_number: str,
         resolution: Resolution,
         captured: Money | str | None = None,
+        *,
+        by: str | None = None,
+        reason: str | None = None,
     ) -> OrderView:
-        """Record the merchant's resolution of an amount mismatch (``decisions``)."""
-        return decisions.resolve_mismatch(self.orders, shop_id, order_number, resolution, captured)
+        """Record the merchant's resolution of an amount mismatch, with who (``by``) resolved
+        it and why (``reason``) (``decisions``)."""
+        return decisions.resolve_mismatch(
+            self.orders, shop_id, order_number, resolution, captured, by=by, reason=reason
+        )
 
     # -- callbacks ----------------------------------------------------------------------------
 

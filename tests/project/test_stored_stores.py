@@ -107,5 +107,5 @@ def test_a_store_of_resolutions_without_who_and_why_replays_and_reads_them_as_un
     assert (report.orders, report.events, report.failures) == (3, 12, ())
     assert states == ["completed", "refunded", "cancelled"]
     assert (type(resolved).__name__, resolved.resolution) == ("MismatchResolved", "refunded")
-    assert (getattr(resolved, "by", "?"), getattr(resolved, "note", "?")) == (None, None)
+    assert (getattr(resolved, "by", "?"), getattr(resolved, "reason", "?")) == (None, None)
     service.close()
