@@ -786,12 +786,14 @@ def serve_webhooks(
         ),
     ] = Settings.read_timeout,
 ) -> None:
-    """Serve the webhook app under uvicorn (POST /callbacks/vertex/{shop_id}, GET /healthz),
-    with the followers of the log running in a background thread."""
+    """Serve the webhook app under uvicorn (POST /callbacks/vertex/{shop_id}, GET /healthz)
+    and the web console (/console; ORDERSTATE_CONSOLE_*), with the followers of the log
+    running in a background thread."""
     import uvicorn
 
     from orderstate.adapters.bootstrap.sandbox import start_sandbox
     from orderstate.adapters.web import create_app
+    from orderstate.adapters.web.console import ConsoleConfig
     from orderstate.adapters.web.protocol import BoundedHeadH11Protocol
 
     settings = Context.settings
@@ -809,10 +811,11 @@ def serve_webhooks(
         _fail("no callback secrets: set --shops 115:SECRET (every callback would be refused)")
     # A server's log is its output: warnings (a callback refused, a retry) show by default.
     logging.getLogger().setLevel(logging.INFO if Context.debug else logging.WARNING)
+    console = _guard(ConsoleConfig.from_env)
     service = _guard(lambda: service_for(settings, connect=settings.vertex_token is not None))
     try:
         uvicorn.run(
-            create_app(service, read_timeout=read_timeout, run_followers=True),
+            create_app(service, read_timeout=read_timeout, run_followers=True, console=console),
             host=host,
             port=port,
             log_level="info",

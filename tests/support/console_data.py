@@ -55,7 +55,7 @@ def populated(store: str = "memory") -> OrderService:
     service.handle_callback(
         SHOP, body, [("api-notification-sign", "0" * 128), ("authorization", LEAKED)]
     )
-    service.handle_callback(SHOP, *callback("D-400", orderStatus="in_progress"))
+    service.handle_callback(SHOP, *callback("D-400", orderStatus="completed"))
     late = Order.place(shop_id=SHOP, order_number="D-400", amount=COST)
     late.record_payment_link("https://pay.example/D-400")
     service.save(late)  # saved by another process: the deferred callback still waits

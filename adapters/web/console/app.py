@@ -12,13 +12,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, get_args
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 from uuid import UUID
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -51,7 +50,7 @@ __all__ = ["PATH", "create_console", "mount_console"]
 PATH = "/console"
 """Where ``orderstate serve`` mounts the console."""
 
-RESOLUTIONS: tuple[str, ...] = get_args(Resolution)
+RESOLUTIONS: tuple[Resolution, ...] = get_args(Resolution)
 
 MAX_TEXT = 500
 """The longest reason or name a resolution records."""
@@ -68,6 +67,10 @@ SECURITY_HEADERS = {
 }
 
 Handler = Callable[[Request, Visitor], Awaitable[Response]]
+Form = dict[str, str]
+
+MAX_FORM = 16 * 1024
+"""The largest form body read (a resolution's fields, a token): more is refused, unread."""
 
 
 class BadInput(OrderstateError, ValueError):
@@ -168,11 +171,14 @@ class Console:
     def acting(self, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
             visitor = identify(request, self.config)
-            form = await request.form()
-            token = form.get(CSRF_FIELD)
-            refusal = action_refusal(request, visitor, token if isinstance(token, str) else None)
+            try:
+                form = await _form(request)
+            except BadInput as error:
+                return self.error(request, visitor, 400, str(error))
+            refusal = action_refusal(request, visitor, form.get(CSRF_FIELD))
             if refusal is not None or visitor is None:
-                return self.error(request, visitor, 401 if visitor is None else 403, str(refusal))
+                status = 403 if visitor is not None and visitor.can_act else 401
+                return self.error(request, visitor, status, str(refusal))
             request.state.form = form
             return await self._answer(request, visitor, handler)
 
@@ -238,11 +244,9 @@ class Console:
         return self.page(request, visitor, "order.html", detail=detail, replay=check)
 
     async def resolve(self, request: Request, visitor: Visitor) -> Response:
-        form: FormData = request.state.form
+        form: Form = request.state.form
         shop_id, number = _order_ref(form)
-        resolution = form.get("resolution")
-        if resolution not in RESOLUTIONS:
-            raise BadInput(f"a resolution is one of {', '.join(RESOLUTIONS)}")
+        resolution = _resolution(form.get("resolution"))
         captured = _text(form.get("captured", ""), "captured", 64) or None
         reason = _text(form.get("reason", ""), "reason", MAX_TEXT)
         if not reason:
@@ -287,9 +291,11 @@ class Console:
         visitor = identify(request, self.config)
         if request.method == "GET":
             return self.page(request, visitor, "login.html", wrong=False)
-        form = await request.form()
-        given = form.get("token")
-        if not isinstance(given, str) or not token_matches(given, self.config):
+        try:
+            given = (await _form(request)).get("token")
+        except BadInput as error:
+            return self.error(request, visitor, 400, str(error))
+        if given is None or not token_matches(given, self.config):
             return self.page(request, visitor, "login.html", status=401, wrong=True)
         response = RedirectResponse(Links(request).url("orders"), status_code=303)
         response.set_cookie(
@@ -317,6 +323,27 @@ _SIGN_IN = (
 )
 
 
+async def _form(request: Request) -> Form:
+    """An URL-encoded form's fields (the first of each name); nothing else is accepted, and
+    never more than ``MAX_FORM`` bytes."""
+    kind = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if kind != "application/x-www-form-urlencoded":
+        raise BadInput("send the form URL-encoded (application/x-www-form-urlencoded)")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM:
+            raise BadInput(f"a form is at most {MAX_FORM} bytes")
+    try:
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+    except UnicodeDecodeError:
+        raise BadInput("a form is UTF-8 text") from None
+    form: Form = {}
+    for name, value in pairs:
+        form.setdefault(name, value)
+    return form
+
+
 def _text(value: object, name: str, limit: int) -> str:
     if not isinstance(value, str):
         raise BadInput(f"{name} is text")
@@ -324,6 +351,13 @@ def _text(value: object, name: str, limit: int) -> str:
     if len(text) > limit:
         raise BadInput(f"{name} is at most {limit} characters")
     return text
+
+
+def _resolution(value: object) -> Resolution:
+    for resolution in RESOLUTIONS:
+        if value == resolution:
+            return resolution
+    raise BadInput(f"a resolution is one of {', '.join(RESOLUTIONS)}")
 
 
 def _state(value: str | None) -> str | None:
@@ -355,7 +389,7 @@ def _order_ref(source: Any) -> tuple[int, str]:
     return _shop(source.get("shop")), number
 
 
-def _who(visitor: Visitor, form: FormData) -> str:
+def _who(visitor: Visitor, form: Form) -> str:
     """Who resolved: the basic-auth user, or the name a token holder gives (marked so)."""
     if visitor.basic_user and visitor.name is not None:
         return visitor.name

@@ -240,7 +240,7 @@ def inbox_page(service: OrderService, *, status: str | None, shop_id: int | None
 def inbox_item(service: OrderService, item_id: UUID) -> tuple[Callback, OrderRow | None]:
     """One kept callback, shown without secrets, and its order's row if it has one."""
     try:
-        item = service.repository.get(item_id)
+        item: object = service.repository.get(item_id)
     except AggregateNotFoundError:
         raise UnknownInboxItem(item_id) from None
     if not isinstance(item, InboxItem):
