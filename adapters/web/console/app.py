@@ -189,10 +189,10 @@ class Console:
             return await handler(request, visitor)
         except (UnknownOrder, UnknownInboxItem) as error:
             return self.error(request, visitor, 404, str(error))
+        except (CommandRefused, InboxItemSettled) as error:  # InboxItemSettled is a ValueError
+            return self.error(request, visitor, 409, str(error))
         except (BadInput, ValueError) as error:
             return self.error(request, visitor, 400, str(error))
-        except (CommandRefused, InboxItemSettled) as error:
-            return self.error(request, visitor, 409, str(error))
         except UnreadableHistory as error:
             return self.error(request, visitor, 500, str(error))
 
@@ -324,18 +324,20 @@ _SIGN_IN = (
 
 
 async def _form(request: Request) -> Form:
-    """An URL-encoded form's fields (the first of each name); nothing else is accepted, and
-    never more than ``MAX_FORM`` bytes."""
-    kind = request.headers.get("content-type", "").partition(";")[0].strip().lower()
-    if kind != "application/x-www-form-urlencoded":
-        raise BadInput("send the form URL-encoded (application/x-www-form-urlencoded)")
+    """An URL-encoded form's fields (the first of each name; an empty body is an empty form);
+    nothing else is accepted, and never more than ``MAX_FORM`` bytes."""
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
         if len(body) > MAX_FORM:
             raise BadInput(f"a form is at most {MAX_FORM} bytes")
+    if not body:
+        return {}
+    kind = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if kind != "application/x-www-form-urlencoded":
+        raise BadInput("send the form URL-encoded (application/x-www-form-urlencoded)")
     try:
-        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True)
     except UnicodeDecodeError:
         raise BadInput("a form is UTF-8 text") from None
     form: Form = {}

@@ -186,9 +186,7 @@ def test_a_hostile_order_number_and_reason_render_as_text(
     remote.post("/console/resolve", data=resolution(reason=HOSTILE), headers=bearer)
 
     listing = remote.get("/console/orders", headers=bearer)
-    detail = remote.get(
-        "/console/order", params={"shop": SHOP, "number": HOSTILE}, headers=bearer
-    )
+    detail = remote.get("/console/order", params={"shop": SHOP, "number": HOSTILE}, headers=bearer)
     resolved = remote.get("/console/order", params=B_200, headers=bearer)
     searched = remote.get("/console/orders", params={"q": HOSTILE}, headers=bearer)
 
