@@ -62,7 +62,8 @@ SECURITY_HEADERS = {
         "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    # (not no-referrer: then browsers send "Origin: null" with a form, which auth refuses)
+    "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
 }
 
