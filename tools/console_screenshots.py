@@ -21,20 +21,24 @@ from tests.support.console_data import populated  # noqa: E402
 from tests.support.console_server import serving  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
+TOKEN = "screenshots-token-0123456789"
 PAGES = {
     "orders": "/console/orders",
     "order": "/console/order?shop=115&number=A-100",
-    "need-action": "/console/need-action",
+    "need-action": "/console/order?shop=115&number=B-200",
     "inbox": "/console/inbox",
 }
 
 
 def main(directory: Path) -> None:
     service = populated()
-    app = Starlette(routes=[mount_console(service, ConsoleConfig(token="screenshots-token-123"))])
+    app = Starlette(routes=[mount_console(service, ConsoleConfig(token=TOKEN))])
     with serving(app) as base, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(base + "/console/login")  # signed in: the pages show their actions
+        page.fill("input[name=token]", TOKEN)
+        page.click("button[type=submit]")
         for name, path in PAGES.items():
             page.goto(base + path)
             target = directory / f"console-{name}.png"

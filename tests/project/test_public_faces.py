@@ -106,6 +106,12 @@ FACES: dict[str, list[str]] = {
         "STATUS_BY_OUTCOME",
         "create_app",
     ],
+    "orderstate.adapters.web.console": [
+        "PATH",
+        "ConsoleConfig",
+        "create_console",
+        "mount_console",
+    ],
     "orderstate.adapters.bootstrap": [
         "Settings",
         "ShopSecret",

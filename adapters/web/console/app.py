@@ -111,6 +111,7 @@ def _environment() -> Environment:
     env.filters["when"] = _when
     env.filters["money"] = str
     env.globals["states"] = tuple(LIFECYCLE.states)
+    env.globals["need_action"] = str(State.NEED_ACTION)
     env.globals["resolutions"] = RESOLUTIONS
     env.globals["inbox_statuses"] = pages.INBOX_STATUSES
     env.globals["csrf_field"] = CSRF_FIELD

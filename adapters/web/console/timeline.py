@@ -19,7 +19,7 @@ from orderstate.engine import LIFECYCLE, Money
 
 __all__ = ["AppliedCallback", "Cause", "Entry", "timeline"]
 
-_ENVELOPE = frozenset({"originator_id", "originator_version", "timestamp"})
+_ENVELOPE = frozenset({"originator_id", "originator_version", "originator_topic", "timestamp"})
 _SHOWN_APART = frozenset({"reason", "by"})
 _FOLLOWING = frozenset(
     t.event
