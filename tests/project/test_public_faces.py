@@ -107,8 +107,8 @@ FACES: dict[str, list[str]] = {
         "create_app",
     ],
     "orderstate.adapters.web.console": [
-        "PATH",
         "ConsoleConfig",
+        "PATH",
         "create_console",
         "mount_console",
     ],
