@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -620,8 +621,13 @@ def resolve(
         str | None,
         typer.Option(help="What was kept, if not the order amount (nothing when cancelled)"),
     ] = None,
+    by: Annotated[
+        str | None, typer.Option(help="Who resolved it (kept in the event; default: $USER)")
+    ] = None,
+    reason: Annotated[str | None, typer.Option(help="Why (kept in the event)")] = None,
 ) -> None:
-    """Record how an amount mismatch (need_action) was resolved with the customer."""
+    """Record how an amount mismatch (need_action) was resolved with the customer, who
+    resolved it and why."""
     from orderstate.adapters.service.decisions import RESOLUTIONS
 
     if resolution not in RESOLUTIONS:
@@ -629,7 +635,14 @@ def resolve(
     shop_id, number = _guard(lambda: parse_order_ref(order))
     with _opened() as service:
         try:
-            view = service.resolve(shop_id, number, cast("Resolution", resolution), captured)
+            view = service.resolve(
+                shop_id,
+                number,
+                cast("Resolution", resolution),
+                captured,
+                by=by or os.environ.get("USER") or None,
+                reason=reason,
+            )
         except CommandRefused as error:
             now = _guard(lambda: service.view(shop_id, number))
             kept = _guard(lambda: Money.parse(captured, now.amount.currency)) if captured else None
