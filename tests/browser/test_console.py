@@ -117,3 +117,14 @@ def test_a_hostile_order_number_renders_inert(page: Page, base_url: str) -> None
     expect(page.locator("#orders tbody tr")).to_have_count(1)
     expect(page.locator("input[name=q]")).to_have_value(HOSTILE)
     assert page.title() != "pwned"
+
+
+def test_pages_fit_a_phone_s_width(page: Page, base_url: str) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+
+    widths = {}
+    for path in ("/orders", f"/order?shop={SHOP}&number=A-100", "/inbox", "/need-action"):
+        page.goto(base_url + path)
+        widths[path] = page.evaluate("document.documentElement.scrollWidth")
+
+    assert set(widths.values()) == {390}  # wide tables scroll inside their own box

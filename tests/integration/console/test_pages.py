@@ -170,3 +170,20 @@ def test_serve_s_app_mounts_the_console_beside_the_callbacks(service: OrderServi
     assert Client(app, ("127.0.0.1", 1)).get("/console/orders").status_code == 200
     assert Client(without, ("127.0.0.1", 1)).get("/console/orders").status_code == 404
     assert isinstance(app, Starlette)
+
+
+def test_without_graphviz_the_order_page_shows_the_path_as_text(
+    loopback: Client, monkeypatch: pytest.MonkeyPatch, tmp_path: object
+) -> None:
+    from orderstate.adapters.web.console.diagram import lifecycle_svg
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    lifecycle_svg.cache_clear()
+    try:
+        page = loopback.get("/console/order", params={"shop": SHOP, "number": "A-100"}).text
+    finally:
+        lifecycle_svg.cache_clear()  # drawn again, with Graphviz, by the next test
+
+    assert page.count("<svg") == 0
+    assert "The drawing needs Graphviz" in page
+    assert re.search(r"created</span>\s*→\s*<span class=\"state\">in_progress", page)
