@@ -20,6 +20,7 @@ from orderstate.adapters.service import (
     StateTotal,
     UnknownInboxItem,
 )
+from orderstate.adapters.service.inbox import CONFLICT, RECEIVED
 from orderstate.engine import LIFECYCLE, Money, Order, order_id, project_order
 
 from .diagram import Step, lifecycle_svg, marked_svg, order_path
@@ -47,9 +48,9 @@ INBOX_STATUSES: tuple[str, ...] = (
     Outcome.REJECTED.value,
     Outcome.DEFERRED.value,
     Outcome.FAILED.value,
-    "received",
+    RECEIVED,
     *(o.value for o in (Outcome.UNAUTHENTICATED, Outcome.MALFORMED, Outcome.TOO_LARGE)),
-    "conflict",
+    CONFLICT,
     *(o.value for o in (Outcome.APPLIED, Outcome.DUPLICATE, Outcome.STALE)),
 )
 """The inbox filter's choices: a status, or a rejection's kind (``InboxItem.kind``)."""
