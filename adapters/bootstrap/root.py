@@ -18,6 +18,7 @@ from orderstate.adapters.service import Backoff, ExpiryStatus, Mailer, OrderServ
 from orderstate.adapters.store import describe
 from orderstate.adapters.vertex import VertexCalls, VertexClient, VertexConfig, VertexProvider
 from orderstate.adapters.web import create_app as create_web_app
+from orderstate.adapters.web.console import ConsoleConfig
 
 from .settings import Settings
 
@@ -82,7 +83,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         uvicorn --factory orderstate.adapters.bootstrap:create_app --workers 4
 
     Every worker builds its own service on the shared store (PostgreSQL for several workers);
-    the service is closed when the app shuts down.
+    the service is closed when the app shuts down. The web console is mounted at ``/console``
+    (``ORDERSTATE_CONSOLE_*``).
     """
     settings = settings or Settings.from_env()
     if not settings.shops:
@@ -96,4 +98,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
         close_on_shutdown=True,
         read_timeout=settings.read_timeout,
         batching=settings.batching(),
+        console=ConsoleConfig.from_env(),
     )

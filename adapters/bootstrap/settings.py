@@ -20,7 +20,14 @@ from orderstate.adapters.service import Batching
 from orderstate.adapters.store import DEFAULT_STORE, describe
 from orderstate.adapters.vertex.client import STAGE_BASE_URL
 
-__all__ = ["Settings", "ShopSecret", "parse_order_ref", "parse_shops", "shops_from_pairs"]
+__all__ = [
+    "Settings",
+    "ShopSecret",
+    "batching_from_env",
+    "parse_order_ref",
+    "parse_shops",
+    "shops_from_pairs",
+]
 
 ShopSecret = tuple[int, str] | tuple[int, str, str]
 """``(shop_id, secret)``, or ``(shop_id, secret, provider)`` for a shop of another provider."""
@@ -48,6 +55,7 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """The settings the ``ORDERSTATE_*`` variables give (the defaults for the rest)."""
         env = os.environ if environ is None else environ
+        batching = batching_from_env(env)
         return cls(
             db=env.get("ORDERSTATE_DB") or DEFAULT_STORE,
             vertex_url=env.get("ORDERSTATE_VERTEX_URL") or STAGE_BASE_URL,
@@ -55,8 +63,8 @@ class Settings:
             shops=parse_shops(env.get("ORDERSTATE_SHOPS")),
             webhook_url=env.get("ORDERSTATE_WEBHOOK_URL") or None,
             read_timeout=_parse_seconds(env.get("ORDERSTATE_READ_TIMEOUT") or "10"),
-            batch_size=_parse_count(env.get("ORDERSTATE_BATCH_SIZE") or str(Batching.max_batch)),
-            batch_wait=_parse_wait(env.get("ORDERSTATE_BATCH_WAIT") or str(Batching.max_wait)),
+            batch_size=batching.max_batch,
+            batch_wait=batching.max_wait,
         )
 
     def batching(self) -> Batching:
@@ -129,6 +137,16 @@ def _parse_seconds(text: str) -> float:
     if not 0 < seconds < float("inf"):
         raise ValueError(f"a timeout is a number of seconds above 0, not {text!r}")
     return seconds
+
+
+def batching_from_env(environ: Mapping[str, str] | None = None) -> Batching:
+    """Group commit's settings from ``ORDERSTATE_BATCH_SIZE`` and ``ORDERSTATE_BATCH_WAIT``
+    (the defaults for what is unset)."""
+    env = os.environ if environ is None else environ
+    return Batching(
+        max_batch=_parse_count(env.get("ORDERSTATE_BATCH_SIZE") or str(Batching.max_batch)),
+        max_wait=_parse_wait(env.get("ORDERSTATE_BATCH_WAIT") or str(Batching.max_wait)),
+    )
 
 
 def _parse_count(text: str) -> int:

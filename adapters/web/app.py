@@ -50,7 +50,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from orderstate.adapters.port import Outcome
 from orderstate.adapters.service import (
@@ -61,6 +61,8 @@ from orderstate.adapters.service import (
     OrderService,
 )
 from orderstate.adapters.store import write_probe
+
+from .console import ConsoleConfig, mount_console
 
 __all__ = ["CALLBACK_PATH", "DEFAULT_READ_TIMEOUT", "STATUS_BY_OUTCOME", "create_app"]
 
@@ -112,6 +114,7 @@ def create_app(
     close_on_shutdown: bool = False,
     read_timeout: float = DEFAULT_READ_TIMEOUT,
     run_followers: bool = False,
+    console: ConsoleConfig | None = None,
     batching: Batching | None = Batching(),  # noqa: B008 - frozen, so one default is safe
 ) -> Starlette:
     """The webhook app for ``service`` (closed when the app shuts down if ``close_on_shutdown``;
@@ -120,7 +123,8 @@ def create_app(
 
     The body is read up to the service's own limit plus one byte: enough for the service to
     judge it too large (and keep that prefix), never more; and for ``read_timeout`` seconds at
-    most (then 408, connection closed).
+    most (then 408, connection closed). With ``console`` the web console is mounted at
+    ``/console`` (``orderstate.adapters.web.console``).
     """
     _check_seconds("read_timeout", read_timeout)
     limit = service.body_limit
@@ -173,18 +177,15 @@ def create_app(
             async with _followers_running(service, enabled=run_followers):
                 yield
         finally:
-            if front_door is not None:
-                await run_in_threadpool(front_door.close)
-            if close_on_shutdown:
-                await run_in_threadpool(service.close)
+            await run_in_threadpool(_shut_down, service, front_door, close_on_shutdown)
 
-    return Starlette(
-        routes=[
-            Route(CALLBACK_PATH, receive_callback, methods=["POST"]),
-            Route("/healthz", healthz, methods=["GET"]),
-        ],
-        lifespan=lifespan,
-    )
+    routes: list[BaseRoute] = [
+        Route(CALLBACK_PATH, receive_callback, methods=["POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+    ]
+    if console is not None:
+        routes.append(mount_console(service, console))
+    return Starlette(routes=routes, lifespan=lifespan)
 
 
 async def _handled(
@@ -201,6 +202,14 @@ async def _handled(
             service.handle_callback, shop_id, body, headers, provider=provider
         )
     return await asyncio.wrap_future(front_door.submit(shop_id, body, headers, provider=provider))
+
+
+def _shut_down(service: OrderService, front_door: GroupCommit | None, close_service: bool) -> None:
+    """Finish the callbacks the group commit holds; then close the service if asked to."""
+    if front_door is not None:
+        front_door.close()
+    if close_service:
+        service.close()
 
 
 def _start_up(service: OrderService) -> None:

@@ -85,6 +85,9 @@ FACES: dict[str, list[str]] = {
         "Listener",
         "Mailer",
         "Operation",
+        "OrderPage",
+        "OrderQuery",
+        "OrderRow",
         "OrderService",
         "OrderUpdate",
         "OrderView",
@@ -106,6 +109,12 @@ FACES: dict[str, list[str]] = {
         "DEFAULT_READ_TIMEOUT",
         "STATUS_BY_OUTCOME",
         "create_app",
+    ],
+    "orderstate.adapters.web.console": [
+        "ConsoleConfig",
+        "PATH",
+        "create_console",
+        "mount_console",
     ],
     "orderstate.adapters.bootstrap": [
         "Settings",

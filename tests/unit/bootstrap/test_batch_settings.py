@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from orderstate.adapters.bootstrap import Settings
+from orderstate.adapters.bootstrap.settings import batching_from_env
 from orderstate.adapters.service import Batching
 
 
@@ -29,3 +30,10 @@ def test_refuses_a_batch_size_that_is_not_a_count(value: str) -> None:
 def test_refuses_a_batch_wait_out_of_bounds(value: str) -> None:
     with pytest.raises(ValueError, match="batch wait"):
         Settings.from_env({"ORDERSTATE_BATCH_WAIT": value})
+
+
+def test_orderstate_serve_reads_the_same_variables() -> None:
+    environ = {"ORDERSTATE_BATCH_SIZE": "8", "ORDERSTATE_BATCH_WAIT": "0"}
+
+    assert batching_from_env(environ) == Settings.from_env(environ).batching()
+    assert batching_from_env(environ) == Batching(max_batch=8, max_wait=0.0)
