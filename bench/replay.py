@@ -35,7 +35,8 @@ from ingest import build_replay_store, check_projectors_agree, remove_sqlite  # 
 from timing import Timer, measure, rate, raw_lines, verdict  # bench/timing.py
 
 from orderstate.adapters.service import OrderService
-from orderstate.adapters.service.audit import ORDER_TOPICS, PAGE
+from orderstate.adapters.service.audit import ORDER_TOPICS
+from orderstate.adapters.service.histories import PAGE
 from orderstate.adapters.store import register_transcodings
 
 REPEATS = 5
