@@ -286,10 +286,11 @@ class OrderService(Application[UUID]):
         return events
 
     def list_orders(self, *, state: str | None = None) -> list[OrderView]:
-        """Every order (or those in ``state``) as of the read model, last changed last."""
+        """Every order (or those in ``state``) as of the read model, last changed last: read
+        from its rows (one query), never by loading each order."""
         self.projection.catch_up()
         rows = [row for row in self.read_store.orders() if state in (None, row.state)]
-        views = [OrderView.of(order) for row in rows if (order := self.orders.get(row.id))]
+        views = [OrderView.of_row(row) for row in rows]
         return sorted(views, key=lambda v: (v.changed_at or _EPOCH, v.shop_id, v.order_number))
 
     def orders_by_state(self, *, rebuild: bool = False) -> list[StateTotal]:

@@ -2,14 +2,14 @@
 
 Each backend's recorder is eventsourcing's own tracking recorder for that store (SQLite,
 in-memory POPO, and PostgreSQL in ``readstore_postgres``, imported only when used), extended
-with these tables: ``orderstate_orders_v2`` (one row per order: shop, number, state, amount,
-last change, pending request), ``orderstate_inbox`` (one row per received callback: status,
-kind, reason, order), ``orderstate_unreadable`` (stored events that could not be read back:
-listed, never skipped silently) and ``orderstate_followers`` (each follower's last failure).
-``write`` saves rows and the read model's tracking record in ONE transaction, so a crash can
-never leave rows without their position or a position without its rows; a tracking record
-that is not ahead of the stored one raises ``IntegrityError`` (another process caught up
-first) and the rows are rolled back with it.
+with these tables: ``orderstate_orders_v3`` (one row per order: shop, number, state, amounts,
+last change, pending request, what else its view shows), ``orderstate_inbox`` (one row per
+received callback: status, kind, reason, order), ``orderstate_unreadable`` (stored events that
+could not be read back: listed, never skipped silently) and ``orderstate_followers`` (each
+follower's last failure). ``write`` saves rows and the read model's tracking record in ONE
+transaction, so a crash can never leave rows without their position or a position without its
+rows; a tracking record that is not ahead of the stored one raises ``IntegrityError`` (another
+process caught up first) and the rows are rolled back with it.
 
 Positions are eventsourcing tracking records, one per follower name (``application_name``):
 the notification id up to which that follower has finished.
@@ -63,6 +63,13 @@ class OrderRow:
     final: bool
     pending: str | None = None
     """The merchant request awaiting the provider's answer (``Request``), if any."""
+    authorized: int = 0
+    captured: int = 0
+    refunded: int = 0
+    payment_link: str | None = None
+    confirmation_sender: str = "merchant"
+    reason: str | None = None
+    """These six (v3) make a row a whole ``OrderView``: a list of orders reads rows only."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +107,12 @@ ORDER_COLUMNS = (
     "time_limit",
     "final",
     "pending",
+    "authorized",
+    "captured",
+    "refunded",
+    "payment_link",
+    "confirmation_sender",
+    "reason",
 )
 MIGRATION_RACES = 3
 """Constructions to try when workers race to create the tracking table (see ``read_store_for``)."""
@@ -175,11 +188,13 @@ class ReadStore(ABC):
 # -- SQL (SQLite and PostgreSQL share it; only placeholders and the schema differ) ------------
 
 
-ORDERS_TABLE = "orderstate_orders_v2"
+ORDERS_TABLE = "orderstate_orders_v3"
 """The order rows' table, versioned with the read model's name (``readmodel.READ_MODEL``): a
 new column means a new table and a new name, so a store written by an older version is
 projected again from the log once (``CREATE TABLE IF NOT EXISTS`` never adds a column). The
-older table (``orderstate_orders``) is left as it was, unused, for a version still running."""
+older tables (``orderstate_orders``, ``_v2``) are left as they were, unused, for a version
+still running (v3: the amounts captured and refunded, the payment link, the confirmation's
+sender and the reason, so that listing orders needs no aggregate)."""
 
 
 def create_statements(prefix: str) -> list[str]:
@@ -188,7 +203,9 @@ def create_statements(prefix: str) -> list[str]:
         "id TEXT PRIMARY KEY, shop_id BIGINT NOT NULL, order_number TEXT NOT NULL, "
         "state TEXT NOT NULL, amount TEXT NOT NULL, currency TEXT NOT NULL, "
         "version INTEGER NOT NULL, modified_on TEXT NOT NULL, time_limit TEXT, "
-        "final BOOLEAN NOT NULL, pending TEXT)",
+        "final BOOLEAN NOT NULL, pending TEXT, authorized TEXT NOT NULL, captured TEXT NOT NULL, "
+        "refunded TEXT NOT NULL, payment_link TEXT, confirmation_sender TEXT NOT NULL, "
+        "reason TEXT)",
         f"CREATE INDEX IF NOT EXISTS {ORDERS_TABLE}_unfinished ON {prefix}{ORDERS_TABLE} (final)",
         f"CREATE TABLE IF NOT EXISTS {prefix}orderstate_inbox ("
         "id TEXT PRIMARY KEY, shop_id BIGINT NOT NULL, status TEXT NOT NULL, kind TEXT, "
@@ -225,6 +242,12 @@ def _order_params(row: OrderRow) -> dict[str, Any]:
         "time_limit": row.time_limit.isoformat() if row.time_limit else None,
         "final": row.final,
         "pending": row.pending,
+        "authorized": str(row.authorized),
+        "captured": str(row.captured),
+        "refunded": str(row.refunded),
+        "payment_link": row.payment_link,
+        "confirmation_sender": row.confirmation_sender,
+        "reason": row.reason,
     }
 
 
@@ -262,6 +285,12 @@ def _order_row(r: Any) -> OrderRow:
         time_limit=datetime.fromisoformat(r["time_limit"]) if r["time_limit"] else None,
         final=bool(r["final"]),
         pending=r["pending"],
+        authorized=int(r["authorized"]),
+        captured=int(r["captured"]),
+        refunded=int(r["refunded"]),
+        payment_link=r["payment_link"],
+        confirmation_sender=r["confirmation_sender"],
+        reason=r["reason"],
     )
 
 
