@@ -310,5 +310,5 @@ class OrderService(Application[UUID]):
     def replay_verify(self) -> ReplayReport:
         """Rebuild every order from its stored events and check the invariants (``audit``)."""
         self.projection.catch_up()
-        known = {row.id: row for row in self.read_store.orders()}
+        known = {row.id: row for row in self.read_store.order_states()}
         return audit.replay_verify(self.recorder, self.mapper, known, skip=INBOX_TOPICS)

@@ -19,7 +19,7 @@ from eventsourcing.utils import get_topic
 from orderstate.engine import CommandRefused, Money, Order, project_order
 
 from .histories import read_histories
-from .readstore import OrderRow
+from .readstore import OrderState
 from .unreadable import UnreadableEvent, order_name
 from .views import ReplayReport
 
@@ -38,7 +38,7 @@ ORDER_TOPICS: tuple[str, ...] = tuple(
 def replay_verify(
     recorder: ApplicationRecorder,
     mapper: Mapper[UUID],
-    known: Mapping[UUID, OrderRow],
+    known: Mapping[UUID, OrderState],
     *,
     skip: Sequence[str] = (),
 ) -> ReplayReport:
@@ -69,7 +69,7 @@ def _describe(bad: UnreadableEvent, histories: dict[UUID, list[Any]]) -> str:
     return f"{owner}: event {bad.version} ({bad.topic}): {bad.reason}"
 
 
-def _verify(histories: dict[UUID, list[Any]], known: Mapping[UUID, OrderRow]) -> list[str]:
+def _verify(histories: dict[UUID, list[Any]], known: Mapping[UUID, OrderState]) -> list[str]:
     failures: list[str] = []
     for oid, stored in histories.items():
         try:
@@ -82,7 +82,7 @@ def _verify(histories: dict[UUID, list[Any]], known: Mapping[UUID, OrderRow]) ->
 
 
 def _check_invariants(
-    rebuilt: Order | None, known: OrderRow | None, stored: list[Any]
+    rebuilt: Order | None, known: OrderState | None, stored: list[Any]
 ) -> list[str]:
     if rebuilt is None:
         return ["an order with no events"]
@@ -98,7 +98,7 @@ def _check_invariants(
     return problems
 
 
-def _row_differs(row: OrderRow, order: Order) -> bool:
+def _row_differs(row: OrderState, order: Order) -> bool:
     return (row.state, row.amount, row.currency, row.final) != (
         order.state,
         order.amount.minor,

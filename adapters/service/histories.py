@@ -66,32 +66,33 @@ def read_histories(
     """
     wanted = _classes(topics)
     decoder = _Decoder(mapper, wanted, convert_ids=_is_plain_sqlite(recorder))
-    fast, new, ids = decoder.fast_state, object.__new__, decoder.ids
+    fast, new, set_dict, ids = decoder.fast_state, object.__new__, object.__setattr__, decoder.ids
     by_stored_id: dict[Any, list[Any]] = {}  # keyed as stored: a str hashes in C, a UUID not
     unreadable: list[UnreadableEvent] = []
-    for row in _rows(recorder, skip):
-        _, oid, version, topic, stored = row
-        cls = wanted.get(topic)
-        event = None
-        if cls is not None:
-            state = fast(stored, cls)
-            if state is not None:
-                state["originator_id"] = ids[oid] if oid in ids else decoder.id_of(oid)
-                state["originator_version"] = version
-                event = new(cls)
-                object.__setattr__(event, "__dict__", state)
-        elif _resolves(topic):
-            continue  # another aggregate's event (an inbox item's)
-        if event is None:
-            event, bad = decoder.slow(row)
-            if bad is not None:
-                unreadable.append(bad)
-                continue
-        history = by_stored_id.get(oid)
-        if history is None:
-            by_stored_id[oid] = [event]
-        else:
-            history.append(event)
+    for page in _pages(recorder, skip):
+        for row in page:
+            _, oid, version, topic, stored = row
+            cls = wanted.get(topic)
+            event = None
+            if cls is not None:
+                state = fast(stored, cls)
+                if state is not None:
+                    state["originator_id"] = ids.get(oid) or decoder.id_of(oid)
+                    state["originator_version"] = version
+                    event = new(cls)
+                    set_dict(event, "__dict__", state)
+            elif _resolves(topic):
+                continue  # another aggregate's event (an inbox item's)
+            if event is None:
+                event, bad = decoder.slow(row)
+                if bad is not None:
+                    unreadable.append(bad)
+                    continue
+            history = by_stored_id.get(oid)
+            if history is None:
+                by_stored_id[oid] = [event]
+            else:
+                history.append(event)
     histories = {ids[stored]: events for stored, events in by_stored_id.items()}
     return histories, unreadable
 
@@ -116,14 +117,13 @@ def _resolves(topic: str) -> bool:
     return True
 
 
-def _rows(recorder: ApplicationRecorder, skip: Sequence[str]) -> Iterator[Row]:
+def _pages(recorder: ApplicationRecorder, skip: Sequence[str]) -> Iterator[Sequence[Row]]:
     if isinstance(recorder, SQLiteApplicationRecorder) and _is_plain_sqlite(recorder):
-        yield from _sqlite_rows(recorder, skip)
+        yield from _sqlite_pages(recorder, skip)
         return
     position = 0
     while page := recorder.select_notifications(position + 1, PAGE):
-        for n in page:
-            yield n.id, n.originator_id, n.originator_version, n.topic, n.state
+        yield [(n.id, n.originator_id, n.originator_version, n.topic, n.state) for n in page]
         position = page[-1].id
 
 
@@ -134,7 +134,9 @@ def _is_plain_sqlite(recorder: ApplicationRecorder) -> bool:
     )
 
 
-def _sqlite_rows(recorder: SQLiteApplicationRecorder, skip: Sequence[str]) -> Iterator[Row]:
+def _sqlite_pages(
+    recorder: SQLiteApplicationRecorder, skip: Sequence[str]
+) -> Iterator[Sequence[Row]]:
     """Every stored event not of a ``skip`` topic, in log order, in one read transaction."""
     where = f"WHERE topic NOT IN ({','.join('?' * len(skip))}) " if skip else ""
     statement = (
@@ -146,7 +148,7 @@ def _sqlite_rows(recorder: SQLiteApplicationRecorder, skip: Sequence[str]) -> It
         raw.row_factory = None  # tuples, not sqlite3.Row
         raw.execute(statement, tuple(skip))
         while rows := raw.fetchmany(PAGE):
-            yield from rows
+            yield rows
 
 
 class _Decoder:

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from eventsourcing.persistence import InfrastructureFactory, IntegrityError, Tracking
@@ -38,6 +38,7 @@ __all__ = [
     "FollowerFailure",
     "InboxRow",
     "OrderRow",
+    "OrderState",
     "POPOReadStore",
     "ReadStore",
     "SQLReadStore",
@@ -70,6 +71,18 @@ class OrderRow:
     confirmation_sender: str = "merchant"
     reason: str | None = None
     """These six (v3) make a row a whole ``OrderView``: a list of orders reads rows only."""
+
+
+class OrderState(NamedTuple):
+    """What the replay audit compares with an order rebuilt from its events: a row's state, a
+    fraction of its cost (the audit reads every row)."""
+
+    id: UUID
+    version: int
+    state: str
+    amount: int
+    currency: str
+    final: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +185,10 @@ class ReadStore(ABC):
     @abstractmethod
     def orders_by_id(self, ids: Iterable[UUID]) -> dict[UUID, OrderRow]:
         """The rows of these orders (those that have one)."""
+
+    @abstractmethod
+    def order_states(self) -> list[OrderState]:
+        """Every order's version, state and amount (what the replay audit compares)."""
 
     @abstractmethod
     def totals(self) -> list[tuple[str, str, int, int]]:
@@ -424,6 +441,22 @@ class SQLReadStore(ReadStore):
     def orders_by_id(self, ids: Iterable[UUID]) -> dict[UUID, OrderRow]:
         return {row.id: row for row in map(_order_row, self._by_id(ORDERS_TABLE, ids))}
 
+    def order_states(self) -> list[OrderState]:
+        rows = self._select(
+            f"SELECT id, version, state, amount, currency, final FROM {self.prefix}{ORDERS_TABLE}"
+        )
+        return [
+            OrderState(
+                UUID(r["id"]),
+                int(r["version"]),
+                r["state"],
+                int(r["amount"]),
+                r["currency"],
+                bool(r["final"]),
+            )
+            for r in rows
+        ]
+
     def totals(self) -> list[tuple[str, str, int, int]]:
         # Summed here, not in SQL: amounts are exact integers of any size, stored as text.
         rows = self._select(f"SELECT state, currency, amount FROM {self.prefix}{ORDERS_TABLE}")
@@ -573,6 +606,11 @@ class POPOReadStore(POPOTrackingRecorder, ReadStore):
     def orders_by_id(self, ids: Iterable[UUID]) -> dict[UUID, OrderRow]:
         with self._database_lock:
             return {i: self._orders[i] for i in ids if i in self._orders}
+
+    def order_states(self) -> list[OrderState]:
+        with self._database_lock:
+            rows = list(self._orders.values())
+        return [OrderState(r.id, r.version, r.state, r.amount, r.currency, r.final) for r in rows]
 
     def totals(self) -> list[tuple[str, str, int, int]]:
         return _totals((row.state, row.currency, row.amount) for row in self.orders())

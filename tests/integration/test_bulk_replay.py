@@ -28,6 +28,7 @@ from orderstate.adapters.service import OrderService, Shop
 from orderstate.adapters.service.audit import ORDER_TOPICS
 from orderstate.adapters.service.histories import read_histories
 from orderstate.adapters.service.readmodel import INBOX_TOPICS
+from orderstate.adapters.service.readstore import ORDERS_TABLE
 from orderstate.adapters.service.unreadable import UnreadableEvent, decode
 from orderstate.engine import CommandRefused, Money, Order, order_id, project_order
 from tests.unit.engine.test_transition_table import MOVES
@@ -226,3 +227,23 @@ def test_drawn_orders_read_and_rebuild_as_repository_get_does(drawn: tuple[Order
             assert service.replay_verify().failures == ()
         finally:
             service.close()
+
+
+def test_the_audit_reports_a_read_model_row_that_disagrees_with_the_rebuilt_order(
+    tmp_path: Path,
+) -> None:
+    path = str(tmp_path / "orders.db")
+    service = build_service(store=path, shops=SHOPS)
+    order = Order.place(shop_id=115, order_number="D-1", amount=Money(5_00, "EUR"))
+    order.record_payment_link("https://pay.example/d-1")
+    service.save(order, Order.place(shop_id=115, order_number="D-2", amount=Money(7, "EUR")))
+    service.projection.catch_up()
+    with sqlite3.connect(path) as db:
+        db.execute(
+            f"UPDATE {ORDERS_TABLE} SET state = 'paid' WHERE id = ?", (str(order_id(115, "D-1")),)
+        )
+
+    report = service.replay_verify()
+
+    assert report.failures == ("D-1: replay gives in_progress, the read model paid",)
+    service.close()
