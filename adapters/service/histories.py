@@ -188,6 +188,7 @@ class _Decoder:
         """The event's state as the mapper would decode it, or None to ask the mapper."""
         if cls not in self._fast_classes:  # empty when the mapper is not the plain JSON one
             return None
+        decoders = self._decoders
         try:
             state = orjson.loads(stored)
             if type(state) is not dict or "class_version" in state:
@@ -195,7 +196,11 @@ class _Decoder:
             for key, value in state.items():
                 kind = type(value)
                 if kind is dict:
-                    state[key] = self._revive(value)
+                    data = value.get("_data_")
+                    if type(data) is str and len(value) == 2:  # a timestamp: the common case
+                        state[key] = decoders[value["_type_"]](data)
+                    else:
+                        state[key] = self._revive(value)
                 elif kind is list or kind is float:
                     return None
         except Exception:  # anything unusual or wrong: the mapper decides, with its reasons
