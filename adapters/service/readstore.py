@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, NamedTuple
 from uuid import UUID
 
@@ -538,7 +539,14 @@ class SQLiteReadStore(SQLiteTrackingRecorder, SQLReadStore):
         self._insert_tracking(cursor, tracking)
 
     def _sql(self, statement: str) -> str:
-        return _PLACEHOLDER.sub(r":\1", statement)
+        return _named(statement)
+
+
+@lru_cache(maxsize=64)
+def _named(statement: str) -> str:
+    """``%(name)s`` placeholders as SQLite's ``:name``, worked out once per statement (a
+    projection writes a row per order: the regex per row was a tenth of a rebuild)."""
+    return _PLACEHOLDER.sub(r":\1", statement)
 
 
 class POPOReadStore(POPOTrackingRecorder, ReadStore):
