@@ -36,7 +36,7 @@ from eventsourcing.utils import TopicError, resolve_topic
 
 from .unreadable import UnreadableEvent, decode
 
-__all__ = ["PAGE", "Histories", "read_histories"]
+__all__ = ["PAGE", "EventDecoder", "Histories", "read_histories"]
 
 PAGE = 1000
 """Notifications per page on stores read through the recorder."""
@@ -161,16 +161,21 @@ class _Decoder:
         self._convert_ids = convert_ids
         transcoder = mapper.transcoder
         plain = mapper.cipher is None and mapper.compressor is None
+        self._plain = plain and isinstance(transcoder, JSONTranscoder)
         self._decoders: dict[str, Callable[[Any], Any]] = {}
         self._fast_classes: set[type[Any]] = set()
-        if plain and isinstance(transcoder, JSONTranscoder):
+        if isinstance(transcoder, JSONTranscoder) and self._plain:
             self._decoders = {name: _decoder(t) for name, t in transcoder.names.items()}
-            self._fast_classes = {
-                cls for cls in classes.values() if getattr(cls, "class_version", 1) == 1
-            }
+            for cls in classes.values():
+                self.allow(cls)
         self._money: dict[tuple[Any, Any], Any] = {}
         self.ids: dict[Any, Any] = {}
         """Each aggregate's id as stored -> as converted (one object per aggregate)."""
+
+    def allow(self, cls: type[Any]) -> None:
+        """Decode ``cls``'s events here when the mapper would do nothing more (no upcasting)."""
+        if self._plain and getattr(cls, "class_version", 1) == 1:
+            self._fast_classes.add(cls)
 
     def slow(self, row: Row) -> tuple[Any, UnreadableEvent | None]:
         """The mapper's answer for ``row`` (an event, or why it does not read)."""
@@ -240,6 +245,39 @@ class _Decoder:
         if converted is None:
             converted = self.ids[oid] = UUID(oid) if self._convert_ids else oid
         return converted
+
+
+class EventDecoder:
+    """One stored record at a time, as ``unreadable.decode`` gives it (the event, or why it
+    does not read), the common shape without the mapper: for followers reading the log."""
+
+    def __init__(self, mapper: Mapper[UUID]) -> None:
+        self._decoder = _Decoder(mapper, {}, convert_ids=False)
+        self._mapper = mapper
+        self._classes: dict[str, type[Any] | None] = {}
+
+    def decode(self, record: Any) -> tuple[Any, UnreadableEvent | None]:
+        cls = self._class_of(record.topic)
+        if cls is not None:
+            state = self._decoder.fast_state(record.state, cls)
+            if state is not None:
+                state["originator_id"] = record.originator_id
+                state["originator_version"] = record.originator_version
+                event = object.__new__(cls)
+                object.__setattr__(event, "__dict__", state)
+                return event, None
+        return decode(self._mapper, record)
+
+    def _class_of(self, topic: str) -> type[Any] | None:
+        if topic not in self._classes:
+            try:
+                cls: type[Any] | None = resolve_topic(topic)
+            except TopicError:
+                cls = None
+            if cls is not None:
+                self._decoder.allow(cls)
+            self._classes[topic] = cls
+        return self._classes[topic]
 
 
 def _decoder(transcoding: Transcoding) -> Callable[[Any], Any]:

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from orderstate.adapters.bootstrap import build_service
 from orderstate.adapters.service import OrderService, Shop
 from orderstate.adapters.service.audit import ORDER_TOPICS
-from orderstate.adapters.service.histories import read_histories
+from orderstate.adapters.service.histories import EventDecoder, read_histories
 from orderstate.adapters.service.readmodel import INBOX_TOPICS
 from orderstate.adapters.service.readstore import ORDERS_TABLE
 from orderstate.adapters.service.unreadable import UnreadableEvent, decode
@@ -107,6 +107,20 @@ def test_reads_every_fixture_store_as_the_mapper_does(name: str) -> None:
         assert service.replay_verify().failures == ()
 
 
+@pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.glob("*.sqlite")))
+def test_a_followers_decoder_gives_the_mappers_answer_for_every_stored_event(name: str) -> None:
+    with copied(name) as service:
+        decoder = EventDecoder(service.mapper)
+        records = service.recorder.select_notifications(1, 1_000_000)
+
+        for record in records:
+            event, bad = decoder.decode(record)
+            expected, expected_bad = decode(service.mapper, record)
+
+            assert (type(event), bad) == (type(expected), expected_bad)
+            assert event is None or vars(event) == vars(expected)
+
+
 def test_reads_an_in_memory_store_through_the_recorder_the_same_way() -> None:
     service = build_service(store="memory", shops=SHOPS)
     order = Order.place(shop_id=115, order_number="M-1", amount=Money(5_00, "EUR"))
@@ -156,8 +170,13 @@ def test_leaves_every_unusual_row_to_the_mapper(shape: str, tmp_path: Path) -> N
             " VALUES (?, 2, ?, ?)",
             (order_id(115, "O-1").hex, TOPIC, ODD_STATES[shape]),
         )
+    [*_, odd] = service.recorder.select_notifications(1, 10)
 
     assert_same_as_the_mapper(service)
+    event, bad = EventDecoder(service.mapper).decode(odd)
+    expected, expected_bad = decode(service.mapper, odd)
+    assert (type(event), bad) == (type(expected), expected_bad)
+    assert event is None or vars(event) == vars(expected)
     service.close()
 
 
