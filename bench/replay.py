@@ -246,9 +246,11 @@ def main() -> None:
             f"{1e6 / GOAL_PER_S:.2f} us/event in all; load average at the end "
             + " ".join(f"{x:.2f}" for x in os.getloadavg())
         )
+        waited = us[VERIFY] - cpu_us
+        note = f"; {waited:.2f} us/event of the wall time waiting for a core" if waited > 0 else ""
         print(
-            f"  on the CPU replay_verify took {cpu_us:.2f} us/event ({1e6 / cpu_us:,.0f} events/s):"
-            " the rest of the wall time was waiting for a core"
+            f"  on the CPU replay_verify took {cpu_us:.2f} us/event ({1e6 / cpu_us:,.0f} events/s"
+            f" in separate runs){note}"
         )
     print("\nraw figures")
     for line in raw_lines("replay", samples, dict.fromkeys(samples, events)):
