@@ -84,9 +84,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         uvicorn --factory orderstate.adapters.bootstrap:create_app --workers 4
 
     Every worker builds its own service on the shared store (PostgreSQL for several workers);
-    the service is closed when the app shuts down.
+    the service is closed when the app shuts down. The web console is mounted at ``/console``
+    (``ORDERSTATE_CONSOLE_*``).
     """
     from orderstate.adapters.web import create_app as create_web_app
+    from orderstate.adapters.web.console import ConsoleConfig
 
     settings = settings or Settings.from_env()
     if not settings.shops:
@@ -95,4 +97,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     log.info(
         "serving store %s for shops %s", describe(settings.db), sorted(service.providers.shops)
     )
-    return create_web_app(service, close_on_shutdown=True, read_timeout=settings.read_timeout)
+    return create_web_app(
+        service,
+        close_on_shutdown=True,
+        read_timeout=settings.read_timeout,
+        console=ConsoleConfig.from_env(),
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -615,8 +616,13 @@ def resolve(
         str | None,
         typer.Option(help="What was kept, if not the order amount (nothing when cancelled)"),
     ] = None,
+    by: Annotated[
+        str | None, typer.Option(help="Who resolved it (kept in the event; default: $USER)")
+    ] = None,
+    reason: Annotated[str | None, typer.Option(help="Why (kept in the event)")] = None,
 ) -> None:
-    """Record how an amount mismatch (need_action) was resolved with the customer."""
+    """Record how an amount mismatch (need_action) was resolved with the customer, who
+    resolved it and why."""
     from orderstate.adapters.service.decisions import RESOLUTIONS
 
     if resolution not in RESOLUTIONS:
@@ -624,7 +630,14 @@ def resolve(
     shop_id, number = _guard(lambda: parse_order_ref(order))
     with _opened() as service:
         try:
-            view = service.resolve(shop_id, number, cast("Resolution", resolution), captured)
+            view = service.resolve(
+                shop_id,
+                number,
+                cast("Resolution", resolution),
+                captured,
+                by=by or os.environ.get("USER") or None,
+                reason=reason,
+            )
         except CommandRefused as error:
             now = _guard(lambda: service.view(shop_id, number))
             kept = _guard(lambda: Money.parse(captured, now.amount.currency)) if captured else None
@@ -783,12 +796,14 @@ def serve_webhooks(
         ),
     ] = Settings.read_timeout,
 ) -> None:
-    """Serve the webhook app under uvicorn (POST /callbacks/vertex/{shop_id}, GET /healthz),
-    with the followers of the log running in a background thread."""
+    """Serve the webhook app under uvicorn (POST /callbacks/vertex/{shop_id}, GET /healthz)
+    and the web console (/console; ORDERSTATE_CONSOLE_*), with the followers of the log
+    running in a background thread."""
     import uvicorn
 
     from orderstate.adapters.bootstrap.sandbox import start_sandbox
     from orderstate.adapters.web import create_app
+    from orderstate.adapters.web.console import ConsoleConfig
     from orderstate.adapters.web.protocol import BoundedHeadH11Protocol
 
     settings = Context.settings
@@ -806,10 +821,11 @@ def serve_webhooks(
         _fail("no callback secrets: set --shops 115:SECRET (every callback would be refused)")
     # A server's log is its output: warnings (a callback refused, a retry) show by default.
     logging.getLogger().setLevel(logging.INFO if Context.debug else logging.WARNING)
+    console = _guard(ConsoleConfig.from_env)
     service = _guard(lambda: service_for(settings, connect=settings.vertex_token is not None))
     try:
         uvicorn.run(
-            create_app(service, read_timeout=read_timeout, run_followers=True),
+            create_app(service, read_timeout=read_timeout, run_followers=True, console=console),
             host=host,
             port=port,
             log_level="info",

@@ -16,6 +16,7 @@ from .jobs import ExpiryStatus, Polled
 from .outbox import ConfirmationEmail, Mailer, RecordingMailer
 from .providers import Providers, UnknownProvider
 from .readmodel import StateTotal
+from .readstore import OrderPage, OrderQuery, OrderRow
 from .unreadable import UnreadableEvent, UnreadableHistory
 from .views import (
     CallbackResult,
@@ -40,6 +41,9 @@ __all__ = [
     "Listener",
     "Mailer",
     "Operation",
+    "OrderPage",
+    "OrderQuery",
+    "OrderRow",
     "OrderService",
     "OrderUpdate",
     "OrderView",

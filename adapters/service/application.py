@@ -51,7 +51,7 @@ from .placing import Placing
 from .polling import CLEARING_DUE, DEFAULT_LIMIT
 from .providers import Providers
 from .readmodel import INBOX_TOPICS, OrderProjection, StateTotal
-from .readstore import read_store_for
+from .readstore import OrderPage, OrderQuery, read_store_for
 from .requests import Requests
 from .unreadable import READ_ERRORS, UnreadableEvent
 from .views import CallbackResult, Listener, OrderView, ReplayReport, UnknownOrder
@@ -197,9 +197,15 @@ class OrderService(Application[UUID]):
         order_number: str,
         resolution: Resolution,
         captured: Money | str | None = None,
+        *,
+        by: str | None = None,
+        reason: str | None = None,
     ) -> OrderView:
-        """Record the merchant's resolution of an amount mismatch (``decisions``)."""
-        return decisions.resolve_mismatch(self.orders, shop_id, order_number, resolution, captured)
+        """Record the merchant's resolution of an amount mismatch, with who (``by``) resolved
+        it and why (``reason``) (``decisions``)."""
+        return decisions.resolve_mismatch(
+            self.orders, shop_id, order_number, resolution, captured, by=by, reason=reason
+        )
 
     # -- callbacks ----------------------------------------------------------------------------
 
@@ -292,6 +298,12 @@ class OrderService(Application[UUID]):
         rows = [row for row in self.read_store.orders() if state in (None, row.state)]
         views = [OrderView.of_row(row) for row in rows]
         return sorted(views, key=lambda v: (v.changed_at or _EPOCH, v.shop_id, v.order_number))
+
+    def search_orders(self, query: OrderQuery) -> OrderPage:
+        """One page of the read model's orders, last changed first (``OrderQuery``: part of
+        the order number, a state, shops, paging), caught up with what is new."""
+        self.projection.catch_up()
+        return self.read_store.search(query)
 
     def orders_by_state(self, *, rebuild: bool = False) -> list[StateTotal]:
         """The read model: orders by state, amounts per currency (caught up with what is new;

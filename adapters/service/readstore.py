@@ -38,6 +38,8 @@ from .unreadable import UnreadableEvent
 __all__ = [
     "FollowerFailure",
     "InboxRow",
+    "OrderPage",
+    "OrderQuery",
     "OrderRow",
     "OrderState",
     "POPOReadStore",
@@ -97,6 +99,36 @@ class InboxRow:
     reason: str | None
     order_id: UUID | None
     received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OrderQuery:
+    """One page of the order list: filters, then the newest change first.
+
+    ``text`` matches part of the order number (any case); ``shops`` keeps only these shops and
+    ``other_shops`` drops these (a provider's orders are its configured shops, or for the
+    default provider every shop but the others'). Paging is LIMIT/OFFSET on the indexed
+    ``(modified_on, id)``; ``limit`` is capped by ``MAX_PAGE``.
+    """
+
+    text: str = ""
+    state: str | None = None
+    shops: tuple[int, ...] | None = None
+    other_shops: tuple[int, ...] = ()
+    limit: int = 50
+    offset: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPage:
+    """The rows of one page and how many orders match in all."""
+
+    rows: tuple[OrderRow, ...]
+    total: int
+
+
+MAX_PAGE = 500
+"""The most rows one page of ``search`` returns."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +224,10 @@ class ReadStore(ABC):
         """Every order's version, state and amount (what the replay audit compares)."""
 
     @abstractmethod
+    def search(self, query: OrderQuery) -> OrderPage:
+        """One page of orders matching ``query``, last changed first."""
+
+    @abstractmethod
     def totals(self) -> list[tuple[str, str, int, int]]:
         """``(state, currency, orders, amount)`` per state and currency, sorted."""
 
@@ -225,6 +261,11 @@ def create_statements(prefix: str) -> list[str]:
         "refunded TEXT NOT NULL, payment_link TEXT, confirmation_sender TEXT NOT NULL, "
         "reason TEXT)",
         f"CREATE INDEX IF NOT EXISTS {ORDERS_TABLE}_unfinished ON {prefix}{ORDERS_TABLE} (final)",
+        # The console's pages: newest change first, overall and within a state.
+        f"CREATE INDEX IF NOT EXISTS {ORDERS_TABLE}_changed "
+        f"ON {prefix}{ORDERS_TABLE} (modified_on, id)",
+        f"CREATE INDEX IF NOT EXISTS {ORDERS_TABLE}_state_changed "
+        f"ON {prefix}{ORDERS_TABLE} (state, modified_on, id)",
         f"CREATE TABLE IF NOT EXISTS {prefix}orderstate_inbox ("
         "id TEXT PRIMARY KEY, shop_id BIGINT NOT NULL, status TEXT NOT NULL, kind TEXT, "
         "reason TEXT, order_id TEXT, received_at TEXT NOT NULL)",
@@ -458,6 +499,21 @@ class SQLReadStore(ReadStore):
             for r in rows
         ]
 
+    def search(self, query: OrderQuery) -> OrderPage:
+        where, params = _search_where(query)
+        table = f"{self.prefix}{ORDERS_TABLE}"
+        with self._transaction(commit=False) as c:
+            self._run(c, f"SELECT COUNT(*) AS n FROM {table}{where}", params)
+            total = int(c.fetchone()["n"])
+            self._run(
+                c,
+                f"SELECT * FROM {table}{where} ORDER BY modified_on DESC, id DESC "
+                "LIMIT %(limit)s OFFSET %(offset)s",
+                {**params, **_window(query)},
+            )
+            rows = tuple(_order_row(r) for r in c.fetchall())
+        return OrderPage(rows, total)
+
     def totals(self) -> list[tuple[str, str, int, int]]:
         # Summed here, not in SQL: amounts are exact integers of any size, stored as text.
         rows = self._select(f"SELECT state, currency, amount FROM {self.prefix}{ORDERS_TABLE}")
@@ -500,6 +556,43 @@ class SQLReadStore(ReadStore):
         with self._transaction(commit=False) as c:
             self._run(c, statement, params)
             return list(c.fetchall())
+
+
+def _search_where(query: OrderQuery) -> tuple[str, dict[str, Any]]:
+    """The WHERE clause and its parameters for ``query``'s filters (values never inlined)."""
+    clauses: list[str] = []
+    params: dict[str, Any] = {}
+    if query.text:
+        clauses.append("LOWER(order_number) LIKE %(text)s ESCAPE '!'")
+        escaped = query.text.lower().replace("!", "!!").replace("%", "!%").replace("_", "!_")
+        params["text"] = f"%{escaped}%"
+    if query.state is not None:
+        clauses.append("state = %(state)s")
+        params["state"] = query.state
+    if query.shops is not None:
+        keep = [f"%(s{i})s" for i in range(len(query.shops))]
+        clauses.append(f"shop_id IN ({', '.join(keep)})" if keep else "1 = 0")
+        params |= {f"s{i}": shop for i, shop in enumerate(query.shops)}
+    if query.other_shops:
+        drop = [f"%(o{i})s" for i in range(len(query.other_shops))]
+        clauses.append(f"shop_id NOT IN ({', '.join(drop)})")
+        params |= {f"o{i}": shop for i, shop in enumerate(query.other_shops)}
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def _window(query: OrderQuery) -> dict[str, int]:
+    """LIMIT and OFFSET, bounded: a page has 1 to ``MAX_PAGE`` rows, an offset is not negative."""
+    return {"limit": min(max(query.limit, 1), MAX_PAGE), "offset": max(query.offset, 0)}
+
+
+def _matches(row: OrderRow, query: OrderQuery) -> bool:
+    """``_search_where`` in Python, for the in-memory store."""
+    return (
+        query.text.lower() in row.order_number.lower()
+        and query.state in (None, row.state)
+        and (query.shops is None or row.shop_id in query.shops)
+        and row.shop_id not in query.other_shops
+    )
 
 
 def _totals(rows: Iterable[tuple[str, str, int]]) -> list[tuple[str, str, int, int]]:
@@ -619,6 +712,14 @@ class POPOReadStore(POPOTrackingRecorder, ReadStore):
         with self._database_lock:
             rows = list(self._orders.values())
         return [OrderState(r.id, r.version, r.state, r.amount, r.currency, r.final) for r in rows]
+
+    def search(self, query: OrderQuery) -> OrderPage:
+        with self._database_lock:
+            found = [row for row in self._orders.values() if _matches(row, query)]
+        found.sort(key=lambda r: (r.modified_on, str(r.id)), reverse=True)
+        window = _window(query)
+        start = window["offset"]
+        return OrderPage(tuple(found[start : start + window["limit"]]), len(found))
 
     def totals(self) -> list[tuple[str, str, int, int]]:
         return _totals((row.state, row.currency, row.amount) for row in self.orders())

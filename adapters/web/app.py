@@ -46,11 +46,13 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from orderstate.adapters.port import Outcome
 from orderstate.adapters.service import CallbackResult, OrderService
 from orderstate.adapters.store import write_probe
+
+from .console import ConsoleConfig, mount_console
 
 __all__ = ["CALLBACK_PATH", "DEFAULT_READ_TIMEOUT", "STATUS_BY_OUTCOME", "create_app"]
 
@@ -102,13 +104,15 @@ def create_app(
     close_on_shutdown: bool = False,
     read_timeout: float = DEFAULT_READ_TIMEOUT,
     run_followers: bool = False,
+    console: ConsoleConfig | None = None,
 ) -> Starlette:
     """The webhook app for ``service`` (closed when the app shuts down if ``close_on_shutdown``;
     its followers run in a background thread while it serves if ``run_followers``).
 
     The body is read up to the service's own limit plus one byte: enough for the service to
     judge it too large (and keep that prefix), never more; and for ``read_timeout`` seconds at
-    most (then 408, connection closed).
+    most (then 408, connection closed). With ``console`` the web console is mounted at
+    ``/console`` (``orderstate.adapters.web.console``).
     """
     _check_seconds("read_timeout", read_timeout)
     limit = service.body_limit
@@ -165,13 +169,13 @@ def create_app(
             if close_on_shutdown:
                 await run_in_threadpool(service.close)
 
-    return Starlette(
-        routes=[
-            Route(CALLBACK_PATH, receive_callback, methods=["POST"]),
-            Route("/healthz", healthz, methods=["GET"]),
-        ],
-        lifespan=lifespan,
-    )
+    routes: list[BaseRoute] = [
+        Route(CALLBACK_PATH, receive_callback, methods=["POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+    ]
+    if console is not None:
+        routes.append(mount_console(service, console))
+    return Starlette(routes=routes, lifespan=lifespan)
 
 
 def _start_up(service: OrderService) -> None:

@@ -81,6 +81,9 @@ FACES: dict[str, list[str]] = {
         "Listener",
         "Mailer",
         "Operation",
+        "OrderPage",
+        "OrderQuery",
+        "OrderRow",
         "OrderService",
         "OrderUpdate",
         "OrderView",
@@ -102,6 +105,12 @@ FACES: dict[str, list[str]] = {
         "DEFAULT_READ_TIMEOUT",
         "STATUS_BY_OUTCOME",
         "create_app",
+    ],
+    "orderstate.adapters.web.console": [
+        "ConsoleConfig",
+        "PATH",
+        "create_console",
+        "mount_console",
     ],
     "orderstate.adapters.bootstrap": [
         "Settings",
