@@ -9,18 +9,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import get_args
-
-from starlette.applications import Starlette
+from typing import TYPE_CHECKING, get_args
 
 from orderstate.adapters.port import DEFAULT_BODY_LIMIT, Provider, Shop
 from orderstate.adapters.service import Backoff, ExpiryStatus, Mailer, OrderService
 from orderstate.adapters.store import describe
-from orderstate.adapters.vertex import VertexCalls, VertexClient, VertexConfig, VertexProvider
-from orderstate.adapters.web import create_app as create_web_app
-from orderstate.adapters.web.console import ConsoleConfig
+from orderstate.adapters.vertex import VertexCalls, VertexProvider
 
 from .settings import Settings
+
+if TYPE_CHECKING:  # the web app (starlette) is imported by the one function that builds it
+    from starlette.applications import Starlette
 
 __all__ = ["build_service", "create_app", "providers_for", "service_for"]
 
@@ -69,6 +68,8 @@ def service_for(settings: Settings, *, connect: bool = False) -> OrderService:
     (their credentials must then be set)."""
     client = None
     if connect:
+        from orderstate.adapters.vertex import VertexClient, VertexConfig  # httpx: only to call
+
         if not settings.vertex_token:
             raise ValueError("this command calls the provider: set --vertex-token")
         client = VertexClient(
@@ -86,6 +87,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     the service is closed when the app shuts down. The web console is mounted at ``/console``
     (``ORDERSTATE_CONSOLE_*``).
     """
+    from orderstate.adapters.web import create_app as create_web_app
+    from orderstate.adapters.web.console import ConsoleConfig
+
     settings = settings or Settings.from_env()
     if not settings.shops:
         raise ValueError("no callback secrets: set ORDERSTATE_SHOPS=115:SECRET")

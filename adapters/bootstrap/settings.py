@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from orderstate.adapters.port import Shop
 from orderstate.adapters.service import Batching
 from orderstate.adapters.store import DEFAULT_STORE, describe
-from orderstate.adapters.vertex.client import STAGE_BASE_URL
+from orderstate.adapters.vertex.requests import STAGE_BASE_URL
 
 __all__ = [
     "Settings",

@@ -26,13 +26,6 @@ from uuid import UUID
 import typer
 from eventsourcing.persistence import PersistenceError
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
 from orderstate.adapters.bootstrap import Settings, parse_order_ref, parse_shops, service_for
 from orderstate.adapters.port import (
@@ -180,6 +173,8 @@ def demo(
 
     Without --db (or ORDERSTATE_DB) the demo uses its own store, replaced at every run; a store
     you name must not hold orders yet."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     from orderstate.adapters.bootstrap.demo import (
         OUTCOME_MIX,
         fresh_demo_store,
@@ -682,6 +677,8 @@ def replay(
     verify: Annotated[bool, typer.Option(help="Check the engine's invariants")] = True,
 ) -> None:
     """Rebuild every order from its events; non-zero exit on any failure."""
+    from rich.progress import Progress
+
     with _opened() as service:
         with Progress(console=err, transient=True) as progress:
             task = progress.add_task("replaying", total=None)

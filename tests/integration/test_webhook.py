@@ -202,7 +202,7 @@ def test_answers_healthz_once_the_store_answers() -> None:
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
     assert [f["name"] for f in response.json()["followers"]] == [
-        "orderstate.readmodel.v2",
+        "orderstate.readmodel.v3",
         "orderstate.confirmation-emails",
     ]
 
