@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint typecheck imports pytest diagrams graphviz postgres bench mutate clean
+.PHONY: install demo test lint typecheck imports pytest diagrams graphviz chromium postgres bench mutate clean screenshots
 
 install: $(STAMP)
 
@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 demo: install
 	$(BIN)/orderstate demo
 
-test: install graphviz postgres lint typecheck imports pytest
+test: install graphviz chromium postgres lint typecheck imports pytest
 
 lint: install
 	$(BIN)/ruff check .
@@ -41,6 +41,15 @@ pytest: install
 # Graphviz renders docs/lifecycle.svg; Debian's package is the one dependency outside PyPI.
 graphviz:
 	@command -v dot >/dev/null || { apt-get update -qq && apt-get install -y -qq graphviz >/dev/null; }
+
+# The console's browser tests drive Debian's chromium through Playwright (whose own browser
+# download does not work here); like Graphviz, it comes from Debian's packages.
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+# The console's screenshots in docs/ (docs/console-*.png), taken in chromium over test data.
+screenshots: install graphviz chromium
+	$(BIN)/python tools/console_screenshots.py docs
 
 # The PostgreSQL tests need the local server; start it if it is installed but not running.
 postgres:

@@ -7,8 +7,13 @@ where the time goes.
 - Server: ``create_app(service)`` on a SQLite file, served by uvicorn (``serve_app``, a loopback
   socket from ``loopback.bind``) in a **separate process**, so the load generator does not share
   the server's interpreter. Orders are placed in the store before the server starts (not timed).
-- Load: an open-loop generator (httpx ``AsyncClient``, keep-alive connections): request ``i`` of
-  a run is sent at ``start + i / rate`` whatever happened to the earlier ones, and its latency
+  The app saves the callbacks in flight together (group commit, default batching);
+  ``WEBHOOK_BENCH_BATCHING=off`` runs it one callback per transaction instead (information).
+- Load: an open-loop generator (plain asyncio streams, at most ``MAX_CONNECTIONS`` kept-alive
+  connections, requests encoded before the clock: httpx cost the generator more CPU per
+  request than the server spent, and on a shared 2-core machine the generator itself fell
+  behind): request ``i`` of a run is due at ``start + i / rate`` whatever happened to the
+  earlier ones (it waits for a free connection if all are busy), and its latency
   is measured **from that scheduled time** to the end of its answer, so a server that falls
   behind shows it in the latency instead of slowing the generator down. Each run lasts
   ``SECONDS`` at 200, 500 and 1,000 requests/s, on its own orders.
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import multiprocessing as mp
 import os
 import platform
@@ -46,7 +52,7 @@ from ingest import SHOP, Workload, build_workload, open_service  # bench/ingest.
 from timing import verdict  # bench/timing.py
 
 from orderstate.adapters.loopback import bind, serve_app
-from orderstate.adapters.service import OrderService
+from orderstate.adapters.service import Batching, GroupCommit, OrderService
 from orderstate.adapters.service.inbox import InboxItem
 from orderstate.adapters.web import create_app
 from orderstate.engine import Order
@@ -57,16 +63,17 @@ GRACE = 5.0  # seconds after a run's last scheduled send; what is unanswered the
 DRAIN = 5.0  # seconds at most between runs for the server to finish what was cut off
 CALLBACKS_PER_ORDER = 952 / 300  # what build_workload's histories average
 TIMEOUT = 10.0  # seconds, one request
-# Requests in flight at most (the rest wait their turn in the generator, still timed from their
-# scheduled send): httpx's pool slows down with thousands of queued requests, and the server
-# runs at most 40 callbacks at once (Starlette's thread pool) anyway.
+# Requests in flight at most, one per kept-alive connection (the rest wait their turn in the
+# generator, still timed from their scheduled send): a provider opens a bounded number too.
 MAX_CONNECTIONS = 128
 PLACE_BATCH = 500
 GOAL_P99_RATE = 500
 GOAL_P99_MS = 20.0
 GOAL_SUSTAINED = 1000
-# Information: WEBHOOK_BENCH_SERIALISED=1 runs handle_callback one at a time in the server (a
-# process lock), to tell SQLite's writer contention from the commit rate.
+# Information: WEBHOOK_BENCH_BATCHING=off serves callbacks one per transaction (no group
+# commit); with it, WEBHOOK_BENCH_SERIALISED=1 runs handle_callback one at a time in the server
+# (a process lock), to tell SQLite's writer contention from the commit rate.
+BATCHING = os.environ.get("WEBHOOK_BENCH_BATCHING", "on") != "off"
 SERIALISED = os.environ.get("WEBHOOK_BENCH_SERIALISED") == "1"
 SUSTAINED_SHARE = 0.97  # of the offered rate, answered 2xx, with no queue building up
 
@@ -103,94 +110,182 @@ class Run:
 def serve(store: str, ports: Any, stop: Any, stats: Any) -> None:
     """Serve the webhook app on ``store`` until ``stop``; report where the server's time went."""
     service = open_service(store)
-    handled = [0, 0, 0]  # callbacks, wall ns and own-thread CPU ns inside handle_callback
-    original = service.handle_callback
-    one_at_a_time = threading.Lock() if SERIALISED else contextlib.nullcontext()
+    spent = Counter[str]()  # callbacks, and wall / own-thread CPU ns per step
+    timed_steps(service, spent)
+    front_doors: list[GroupCommit] = []
+    opened = service.group_commit
 
-    def timed(*args: Any, **kwargs: Any) -> Any:
-        with one_at_a_time:
-            start, cpu = time.perf_counter_ns(), time.thread_time_ns()
-            try:
-                return original(*args, **kwargs)
-            finally:
-                handled[0] += 1
-                handled[1] += time.perf_counter_ns() - start
-                handled[2] += time.thread_time_ns() - cpu
+    def group_commit(batching: Batching | None = None) -> GroupCommit:
+        front_doors.append(opened(batching))
+        return front_doors[-1]
 
-    service.handle_callback = timed  # type: ignore[method-assign]
+    service.group_commit = group_commit  # type: ignore[method-assign]
     sock = bind()
-    with serve_app(create_app(service), sock=sock, lifespan="on", name="webhook-bench"):
+    app = create_app(service) if BATCHING else create_app(service, batching=None)
+    with serve_app(app, sock=sock, lifespan="on", name="webhook-bench"):
         ports.put(sock.getsockname()[1])
         cpu0 = os.times()
         stop.wait()
         cpu1 = os.times()
     service.close()
     cpu = (cpu1.user - cpu0.user) + (cpu1.system - cpu0.system)
+    grouped = front_doors[0].stats if front_doors else None
     stats.put(
-        {"callbacks": handled[0], "handle_ns": handled[1], "thread_ns": handled[2], "cpu_s": cpu}
+        {
+            **spent,
+            "cpu_s": cpu,
+            "batches": grouped.batches if grouped else spent["callbacks"],
+            "largest": grouped.largest if grouped else 1,
+        }
+    )
+
+
+def timed_steps(service: OrderService, spent: Counter[str]) -> None:
+    """Time the server's steps in place: deciding a callback (group commit), saving, and
+    ``handle_callback`` (one per transaction), wall and own-thread CPU ns."""
+    one_at_a_time = threading.Lock() if SERIALISED else contextlib.nullcontext()
+
+    def timing(step: str, call: Any, lock: Any = None) -> Any:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            with lock or contextlib.nullcontext():
+                start, cpu = time.perf_counter_ns(), time.thread_time_ns()
+                try:
+                    return call(*args, **kwargs)
+                finally:
+                    spent[step] += 1
+                    spent[f"{step}_ns"] += time.perf_counter_ns() - start
+                    spent[f"{step}_cpu_ns"] += time.thread_time_ns() - cpu
+
+        return timed
+
+    service.callbacks.decide = timing("decide", service.callbacks.decide)  # type: ignore[method-assign]
+    service.orders.save = timing("save", service.orders.save)  # type: ignore[method-assign]
+    service.handle_callback = timing(  # type: ignore[method-assign]
+        "handle", service.handle_callback, one_at_a_time
     )
 
 
 # -- the load generator -------------------------------------------------------------------------
 
 
+def request_bytes(host: str, shop: int, body: bytes, headers: Any) -> bytes:
+    """One callback as an HTTP/1.1 request, encoded before the clock starts."""
+    lines = [f"POST /callbacks/vertex/{shop} HTTP/1.1", f"Host: {host}"]
+    lines += [f"{name}: {value}" for name, value in headers]
+    lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
+    """Status, body and whether the server closes the connection (uvicorn sends a length)."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    length, closing = 0, False
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        name = name.strip().lower()
+        if name == b"content-length":
+            length = int(value)
+        elif name == b"connection":
+            closing = value.strip().lower() == b"close"
+    return int(head[9:12]), await reader.readexactly(length), closing
+
+
+@dataclass
+class Tally:
+    """What one run's connections saw."""
+
+    latencies: list[float] = field(default_factory=list)
+    statuses: Counter[str] = field(default_factory=Counter)
+    errors: Counter[str] = field(default_factory=Counter)
+    inbox_ids: list[str] = field(default_factory=list)
+    last_answer: float = 0.0
+    done: int = 0
+
+
+async def connection(
+    host: str, port: int, queue: asyncio.Queue[tuple[float, bytes] | None], tally: Tally
+) -> None:
+    """One kept-alive connection: send the next due request, read its answer, again."""
+    reader: asyncio.StreamReader | None = None
+    writer: asyncio.StreamWriter | None = None
+    while (item := await queue.get()) is not None:
+        due, payload = item
+        try:
+            if writer is None or reader is None:
+                reader, writer = await asyncio.open_connection(host, port)
+            writer.write(payload)
+            status, body, closing = await asyncio.wait_for(read_response(reader), TIMEOUT)
+        except (OSError, asyncio.IncompleteReadError, TimeoutError, ValueError) as error:
+            tally.errors[type(error).__name__] += 1
+            tally.statuses["error"] += 1
+            tally.done += 1
+            if writer is not None:
+                writer.close()
+            reader = writer = None
+            continue
+        now = time.perf_counter()
+        tally.last_answer = max(tally.last_answer, now)
+        tally.latencies.append((now - due) * 1e3)
+        tally.statuses[str(status)] += 1
+        tally.done += 1
+        if 200 <= status < 300:
+            tally.inbox_ids.append(json.loads(body)["inbox_id"])
+        if closing:
+            writer.close()
+            reader = writer = None
+    if writer is not None:
+        writer.close()
+
+
 async def offer(base_url: str, workload: Workload, rate: int) -> Run:
-    """Send every delivery of ``workload`` at ``rate`` per second, open loop."""
-    deliveries = workload.deliveries
-    limits = httpx.Limits(
-        max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS
-    )
-    latencies: list[float] = []
-    statuses: Counter[str] = Counter()
-    errors: Counter[str] = Counter()
-    inbox_ids: list[str] = []
-    answered = [0.0]  # when the last answer came
-    lags: list[float] = []  # how late the generator itself sent each request (ms)
-    in_flight = asyncio.Semaphore(MAX_CONNECTIONS)
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=TIMEOUT) as client:
-        await client.get("/healthz")  # one connection up before the clock
-
-        async def one(due: float, shop: int, body: bytes, headers: Any) -> None:
-            delay = due - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            lags.append((time.perf_counter() - due) * 1e3)
-            try:
-                async with in_flight:
-                    response = await client.post(
-                        f"/callbacks/vertex/{shop}", content=body, headers=list(headers)
-                    )
-            except httpx.HTTPError as error:
-                errors[type(error).__name__] += 1
-                statuses["error"] += 1
-                return
-            now = time.perf_counter()
-            answered[0] = max(answered[0], now)
-            latencies.append((now - due) * 1e3)
-            statuses[str(response.status_code)] += 1
-            if response.is_success:
-                inbox_ids.append(response.json()["inbox_id"])
-
-        start = time.perf_counter() + 0.05
-        cutoff = start + len(deliveries) / rate + GRACE
-        tasks = []
-        for i, (_, shop, body, headers) in enumerate(deliveries):
-            due = start + i / rate
-            # create tasks just ahead of time: thousands of sleeping tasks would cost the loop
-            while (ahead := due - time.perf_counter()) > 0.05:
-                await asyncio.sleep(ahead - 0.04)
-            if time.perf_counter() > cutoff:  # the generator itself fell behind: stop sending
-                statuses["not sent (generator behind)"] += len(deliveries) - i
-                break
-            tasks.append(asyncio.create_task(one(due, shop, body, headers)))
-        _, pending = await asyncio.wait(tasks, timeout=max(0.0, cutoff - time.perf_counter()))
-        for task in pending:  # bounded: never counted as answered
-            task.cancel()
-        if pending:
-            statuses["unanswered (cut off)"] += len(pending)
-        seconds = max(answered[0] - start, 1e-9)
+    """Send every delivery of ``workload`` at ``rate`` per second, open loop, on at most
+    ``MAX_CONNECTIONS`` kept-alive connections (plain asyncio streams: the generator must cost
+    far less than the server it measures)."""
+    host, port = base_url.removeprefix("http://").rsplit(":", 1)
+    address = f"{host}:{port}"
+    payloads = [request_bytes(address, shop, b, h) for _, shop, b, h in workload.deliveries]
+    queue: asyncio.Queue[tuple[float, bytes] | None] = asyncio.Queue()
+    tally, lags = Tally(), []  # lags: how late the generator itself queued each request (ms)
+    workers = [
+        asyncio.create_task(connection(host, int(port), queue, tally))
+        for _ in range(MAX_CONNECTIONS)
+    ]
+    start = time.perf_counter() + 0.05
+    cutoff = start + len(payloads) / rate + GRACE
+    sent = 0
+    for i, payload in enumerate(payloads):
+        due = start + i / rate
+        if (ahead := due - time.perf_counter()) > 0.001:
+            await asyncio.sleep(ahead)
+        now = time.perf_counter()
+        if now > cutoff:  # the generator itself fell behind: stop sending
+            break
+        lags.append((now - due) * 1e3)
+        queue.put_nowait((due, payload))
+        sent += 1
+    while tally.done < sent and time.perf_counter() < cutoff:
+        await asyncio.sleep(0.01)
+    for worker in workers:  # bounded: whatever is unanswered now is never counted
+        worker.cancel()
+    await asyncio.gather(*workers, return_exceptions=True)
+    statuses = tally.statuses
+    if sent < len(payloads):
+        statuses["not sent (generator behind)"] += len(payloads) - sent
+    if tally.done < sent:
+        statuses["unanswered (cut off)"] += sent - tally.done
+    seconds = max(tally.last_answer - start, 1e-9)
+    async with httpx.AsyncClient(base_url=base_url, timeout=TIMEOUT) as client:
         await drain(client)
-    return Run(rate, len(deliveries), seconds, latencies, statuses, inbox_ids, errors, lags)
+    return Run(
+        rate,
+        len(payloads),
+        seconds,
+        tally.latencies,
+        statuses,
+        tally.inbox_ids,
+        tally.errors,
+        lags,
+    )
 
 
 async def drain(client: httpx.AsyncClient) -> None:
@@ -241,10 +336,15 @@ def count_stored(service: OrderService, inbox_ids: list[str]) -> tuple[int, int]
 
 @dataclass
 class ServerStats:
-    callbacks: int
-    handle_ns: int
-    thread_ns: int
+    """Where the server's time went (``timed_steps``), and its batches."""
+
+    counts: dict[str, int]
     cpu_s: float
+    batches: int
+    largest: int
+
+    def per_call_us(self, step: str, part: str = "ns") -> float:
+        return self.counts.get(f"{step}_{part}", 0) / max(self.counts.get(step, 0), 1) / 1e3
 
 
 def run_all(directory: Path) -> tuple[list[Run], ServerStats, tuple[int, int], Counter[str]]:
@@ -277,10 +377,11 @@ def run_all(directory: Path) -> tuple[list[Run], ServerStats, tuple[int, int], C
     try:
         ids = [i for run in runs for i in run.inbox_ids]
         counted = count_stored(service, ids)
-        states = Counter(t.state for t in service.orders_by_state() for _ in range(t.count))
+        states = Counter(str(t.state) for t in service.orders_by_state() for _ in range(t.count))
     finally:
         service.close()
-    return runs, ServerStats(**raw), counted, states
+    cpu_s, batches, largest = raw.pop("cpu_s"), raw.pop("batches"), raw.pop("largest")
+    return runs, ServerStats(raw, cpu_s, batches, largest), counted, states
 
 
 def progress(what: str) -> None:
@@ -335,22 +436,41 @@ def sustained(run: Run) -> bool:
 
 def where_the_time_goes(runs: list[Run], server: ServerStats) -> list[str]:
     sent = sum(run.sent for run in runs)
-    handle_us = server.handle_ns / max(server.callbacks, 1) / 1e3
-    thread_us = server.thread_ns / max(server.callbacks, 1) / 1e3
     cpu_us = server.cpu_s / max(sent, 1) * 1e6
-    return [
-        f"  server: {server.callbacks} callbacks; handle_callback took {handle_us:,.0f} us each on"
-        f" average (wall time in its worker thread), of which {thread_us:,.0f} us on the CPU in"
-        f" that thread and {handle_us - thread_us:,.0f} us waiting: for SQLite's write lock"
-        " (concurrent writers back off in SQLite's busy handler, sleeping 1, 2, 5, 10 ... 100 ms"
-        " between tries), the commit's fsync, and the GIL",
-        f"  handle_callback one at a time at that cost: at most {1e6 / handle_us:,.0f}/s"
-        + (" (callbacks serialised by a lock in this run)" if SERIALISED else ""),
+    lines = [
         f"  server process CPU (user+sys, all threads): {cpu_us:,.0f} us per request -> at most "
         f"{1e6 / cpu_us:,.0f} requests/s on one core (the GIL keeps the app on about one)",
-        "  each callback is one fsync'd commit (journal_mode=WAL, synchronous=FULL): group commit"
-        " (several callbacks per transaction) is what removes the per-callback commit",
     ]
+    decided = server.counts.get("decide", 0)
+    if decided:
+        saves = max(server.counts.get("save", 0), 1)
+        lines += [
+            f"  group commit: {decided} callbacks in {server.batches} transactions (mean batch "
+            f"{decided / max(server.batches, 1):.1f}, largest {server.largest}); the writer "
+            "thread decides and saves them one batch at a time",
+            f"  deciding one callback (verify, read, load its order, translate, inbox item): "
+            f"{server.per_call_us('decide'):,.0f} us wall, "
+            f"{server.per_call_us('decide', 'cpu_ns'):,.0f} us CPU in the writer thread",
+            f"  saving one batch (encode, insert, commit): {server.per_call_us('save'):,.0f} us "
+            f"wall ({server.counts.get('save_ns', 0) / saves / 1e3 / max(decided / saves, 1):,.0f}"
+            " us per callback)",
+            "  the writer's wall time above its CPU time is the GIL (the event loop's HTTP work "
+            "runs in the same interpreter) and, when saving, the commit's fsync",
+        ]
+    handled = server.counts.get("handle", 0)
+    if handled:
+        handle_us = server.per_call_us("handle")
+        thread_us = server.per_call_us("handle", "cpu_ns")
+        lines += [
+            f"  one per transaction: handle_callback took {handle_us:,.0f} us each on average "
+            f"(wall time in its worker thread), of which {thread_us:,.0f} us on the CPU in that "
+            f"thread and {handle_us - thread_us:,.0f} us waiting: for SQLite's write lock "
+            "(concurrent writers back off in SQLite's busy handler), the commit's fsync, and the"
+            " GIL",
+            f"  handle_callback one at a time at that cost: at most {1e6 / handle_us:,.0f}/s"
+            + (" (callbacks serialised by a lock in this run)" if SERIALISED else ""),
+        ]
+    return lines
 
 
 def main() -> None:
@@ -361,6 +481,7 @@ def main() -> None:
         f"{os.cpu_count()}, sqlite {sqlite3.sqlite_version}, uvicorn {version('uvicorn')}, "
         f"starlette {version('starlette')}, httpx {version('httpx')}; {SECONDS:.0f} s per rate, "
         "open loop, latency from each request's scheduled send time"
+        + ("; group commit" if BATCHING else "; one callback per transaction (no group commit)")
         + ("; handle_callback SERIALISED by a lock (information run)" if SERIALISED else "")
     )
     directory = Path(tempfile.mkdtemp(prefix="orderstate-webhook-"))

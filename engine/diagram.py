@@ -10,6 +10,8 @@ a reminder, a partial refund) are drawn as loops marked "(stays)" in Mermaid and
 loops in DOT, where one loop per state stacks its events so the busy states stay legible.
 The DOT can also be given a spine (the happy path) to draw as one straight, bold line; without
 it Graphviz bends the main path around the many side branches.
+With ``ids`` every state and arrow carries an ``id`` (``state_id``, ``move_id``, ``loop_id``)
+that Graphviz copies into its SVG, so a page can mark one order's path on the same drawing.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from itertools import pairwise
 
 from .lifecycle import Lifecycle, Transition
 
-__all__ = ["to_dot", "to_mermaid"]
+__all__ = ["loop_id", "move_id", "state_id", "to_dot", "to_mermaid"]
 
 _HEADER = "Generated from the life-cycle spec by orderstate.engine.diagram; do not edit."
 
@@ -35,11 +37,28 @@ def to_mermaid(lifecycle: Lifecycle[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def to_dot(lifecycle: Lifecycle[str], *, spine: Sequence[str] = ()) -> str:
+def state_id(state: str) -> str:
+    """The SVG id of ``state``'s box (``to_dot(..., ids=True)``)."""
+    return f"state_{state}"
+
+
+def move_id(index: int) -> str:
+    """The SVG id of the arrow of ``lifecycle.transitions[index]`` (a transition that moves)."""
+    return f"move_{index}"
+
+
+def loop_id(state: str) -> str:
+    """The SVG id of ``state``'s loop: every transition that leaves it where it is."""
+    return f"loop_{state}"
+
+
+def to_dot(lifecycle: Lifecycle[str], *, spine: Sequence[str] = (), ids: bool = False) -> str:
     """A Graphviz digraph laid out top to bottom: start point, rounded states, final rings.
 
     ``spine`` names states joined one to the next by transitions; they are kept in one straight
-    column and their arrows drawn bold. ``ValueError`` if two of them are not joined.
+    column and their arrows drawn bold. ``ValueError`` if two of them are not joined. ``ids``
+    gives every state and arrow its ``id`` (``state_id``, ``move_id``, ``loop_id``, and
+    ``start`` for the first arrow).
     """
     spine_edges = _spine_edges(lifecycle, spine)
     lines = [
@@ -53,13 +72,19 @@ def to_dot(lifecycle: Lifecycle[str], *, spine: Sequence[str] = ()) -> str:
         '    "[*]" [shape=point, width=0.2, label=""];',
     ]
     for state in lifecycle.states:
-        lines.append(f"    {_quote(state)}{_attributes(_state_style(lifecycle, state, spine))};")
-    lines += ["", f'    "[*]" -> {_quote(lifecycle.initial)};']
-    for t in lifecycle.transitions:
+        style = _state_style(lifecycle, state, spine)
+        if ids:
+            style["id"] = _quote(state_id(state))
+        lines.append(f"    {_quote(state)}{_attributes(style)};")
+    start = ' [id="start"]' if ids else ""
+    lines += ["", f'    "[*]" -> {_quote(lifecycle.initial)}{start};']
+    for index, t in enumerate(lifecycle.transitions):
         if t.moves:
             style = {"label": _quote(_label(t))}
             if (t.source, t.target) in spine_edges:
                 style |= {"weight": "8", "penwidth": "2"}
+            if ids:
+                style["id"] = _quote(move_id(index))
             lines.append(f"    {_quote(t.source)} -> {_quote(t.target)}{_attributes(style)};")
     for state, labels in _loops(t for t in lifecycle.transitions if not t.moves).items():
         style = {
@@ -68,6 +93,8 @@ def to_dot(lifecycle: Lifecycle[str], *, spine: Sequence[str] = ()) -> str:
             "headport": "ne",
             "tailport": "se",
         }
+        if ids:
+            style["id"] = _quote(loop_id(state))
         lines.append(f"    {_quote(state)} -> {_quote(state)}{_attributes(style)};")
     lines.append("}")
     return "\n".join(lines) + "\n"

@@ -29,7 +29,7 @@ from statemachine.io.evaluators import evaluator_for
 from statemachine.io.interpreter import Interpreter
 from statemachine.io.model import StateMachineDefinition
 from statemachine.io.native import native_dict_to_definition
-from statemachine.io.validation import validate_document
+from statemachine.io.validation import load_schema
 from statemachine.io.yaml.reader import YAMLReader
 
 from .errors import LifecycleSpecError
@@ -203,11 +203,23 @@ def _read_definition(text: str) -> StateMachineDefinition:
         raise LifecycleSpecError("spec", f"not valid YAML: {exc}") from exc
     if not isinstance(document, dict):
         raise LifecycleSpecError("spec", "must be a mapping with a 'states' key")
-    try:
-        validate_document(document)
-    except InvalidDefinition as exc:
-        raise LifecycleSpecError("spec", str(exc)) from exc
+    error = _schema_error(document)
+    if error is not None:
+        raise LifecycleSpecError("spec", f"Statechart document failed schema validation: {error}")
     return native_dict_to_definition(document)
+
+
+def _schema_error(document: Any) -> str | None:
+    """What ``statemachine.io.validation.validate_document`` reports, minus its first step:
+    ``jsonschema.validate`` checks python-statemachine's own bundled schema against the JSON
+    Schema meta-schema on every call, which was most of the engine's import time (and of every
+    CLI start); that schema ships with the library, so only the document is checked here."""
+    import jsonschema  # type: ignore[import-untyped]  # untyped, as the library imports it
+
+    schema = load_schema()
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(document))
+    return None if error is None else str(error.message)
 
 
 def _build(

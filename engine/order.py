@@ -182,8 +182,23 @@ class Order(Aggregate):
             order.reason = self.reason
 
     class MismatchResolved(Event):
+        """A person (``by``) settled the mismatch with the customer, for ``reason``.
+
+        Version 2 added ``by`` and ``reason``; version 1 events (stored before) read back with
+        both None: nobody recorded who or why.
+        """
+
+        class_version = 2
+
         resolution: str
         captured: Money
+        by: str | None = None
+        reason: str | None = None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["by"] = None
+            state["reason"] = None
 
         def evolve(self, order: Order) -> None:
             order.authorized = order.captured = self.captured
@@ -496,11 +511,22 @@ class Order(Aggregate):
 
     # -- local and merchant decisions -----------------------------------------------------
 
-    def resolve_mismatch(self, resolution: Resolution, captured: Money | None = None) -> None:
-        """Record the merchant's manual resolution; ``captured`` defaults to what it implies."""
+    def resolve_mismatch(
+        self,
+        resolution: Resolution,
+        captured: Money | None = None,
+        *,
+        by: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        """Record the merchant's manual resolution; ``captured`` defaults to what it implies.
+
+        ``by`` names who resolved it and ``reason`` says why (kept in the event, for audit)."""
         if captured is None:
             captured = Money(0, self.currency) if resolution == "cancelled" else self.amount
-        self._fire(Order.MismatchResolved, resolution=resolution, captured=captured)
+        self._fire(
+            Order.MismatchResolved, resolution=resolution, captured=captured, by=by, reason=reason
+        )
 
     def expire(
         self, now: datetime, *, ends_in: Literal["cancelled", "failed"] = "cancelled"

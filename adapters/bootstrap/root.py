@@ -11,17 +11,16 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, get_args
 
-from starlette.applications import Starlette
-
 from orderstate.adapters.port import DEFAULT_BODY_LIMIT, Provider, Shop
 from orderstate.adapters.service import Backoff, ExpiryStatus, Mailer, OrderService
 from orderstate.adapters.store import describe
-from orderstate.adapters.vertex import VertexCalls, VertexClient, VertexConfig, VertexProvider
-from orderstate.adapters.web import create_app as create_web_app
+from orderstate.adapters.vertex import VertexCalls, VertexProvider
 
 from .settings import Settings
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the web app (starlette) is imported by the one function that builds it
+    from starlette.applications import Starlette
+
     from orderstate.adapters.stripe import StripeCalls
 
 __all__ = ["build_service", "create_app", "providers_for", "service_for", "stripe_calls_for"]
@@ -56,7 +55,10 @@ def build_service(
     return OrderService(
         store=store,
         providers=providers_for(
-            vertex_client=vertex_client, stripe_calls=stripe_calls, default=default_provider
+            vertex_client=vertex_client,
+            stripe_calls=stripe_calls,
+            default=default_provider,
+            stripe_shops=any(shop.provider == "stripe" for shop in (shops or {}).values()),
         ),
         shops=shops,
         clock=clock or (lambda: datetime.now(UTC)),
@@ -72,13 +74,18 @@ def providers_for(
     vertex_client: VertexCalls | None = None,
     stripe_calls: StripeCalls | None = None,
     default: str = "vertex",
+    stripe_shops: bool = False,
 ) -> list[Provider]:
-    """Every provider, ``default`` first (it serves the shops that name none). Stripe is
-    registered when its SDK is installed (the ``stripe`` extra)."""
+    """Every provider needed, ``default`` first (it serves the shops that name none).
+
+    Stripe is registered when something needs it (its calls, shops of its own, or being the
+    default) and its SDK is installed (the ``stripe`` extra): importing the SDK costs a command
+    that never speaks to Stripe a noticeable part of its start-up."""
     providers: list[Provider] = [VertexProvider(vertex_client)]
-    stripe = _stripe_provider(stripe_calls)
-    if stripe is not None:
-        providers.append(stripe)
+    if stripe_calls is not None or stripe_shops or default == "stripe":
+        stripe = _stripe_provider(stripe_calls)
+        if stripe is not None:
+            providers.append(stripe)
     names = [provider.name for provider in providers]
     if default not in names:
         raise ValueError(f"no provider {default!r} to serve shops by default; one of {names}")
@@ -113,6 +120,8 @@ def service_for(settings: Settings, *, connect: bool = False) -> OrderService:
     if settings.stripe_key or (connect and settings.provider == "stripe"):
         calls = stripe_calls_for(settings)
     if connect and settings.vertex_token:
+        from orderstate.adapters.vertex import VertexClient, VertexConfig  # httpx: only to call
+
         client = VertexClient(
             VertexConfig(token=settings.vertex_token, base_url=settings.vertex_url)
         )
@@ -131,8 +140,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
         uvicorn --factory orderstate.adapters.bootstrap:create_app --workers 4
 
     Every worker builds its own service on the shared store (PostgreSQL for several workers);
-    the service is closed when the app shuts down.
+    the service is closed when the app shuts down. The web console is mounted at ``/console``
+    (``ORDERSTATE_CONSOLE_*``).
     """
+    from orderstate.adapters.web import create_app as create_web_app
+    from orderstate.adapters.web.console import ConsoleConfig
+
     settings = settings or Settings.from_env()
     if not settings.shops:
         raise ValueError("no callback secrets: set ORDERSTATE_SHOPS=115:SECRET")
@@ -140,4 +153,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
     log.info(
         "serving store %s for shops %s", describe(settings.db), sorted(service.providers.shops)
     )
-    return create_web_app(service, close_on_shutdown=True, read_timeout=settings.read_timeout)
+    return create_web_app(
+        service,
+        close_on_shutdown=True,
+        read_timeout=settings.read_timeout,
+        batching=settings.batching(),
+        console=ConsoleConfig.from_env(),
+    )

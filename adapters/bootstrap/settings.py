@@ -3,7 +3,9 @@
 ``ORDERSTATE_DB`` (the store), ``ORDERSTATE_SHOPS`` (callback secrets: ``115:secret,116:other``;
 a shop served by another provider than the default is written ``stripe:116:whsec_...``),
 ``ORDERSTATE_WEBHOOK_URL`` (sent to the provider with every new order),
-``ORDERSTATE_READ_TIMEOUT`` (seconds a callback's body may take to arrive; default 10), and per
+``ORDERSTATE_READ_TIMEOUT`` (seconds a callback's body may take to arrive; default 10),
+``ORDERSTATE_BATCH_SIZE`` and ``ORDERSTATE_BATCH_WAIT`` (group commit: callbacks per
+transaction at most, default 64; seconds the oldest waits for others, default 0.002), and per
 provider its own: ``ORDERSTATE_VERTEX_URL`` and ``ORDERSTATE_VERTEX_TOKEN``,
 ``ORDERSTATE_STRIPE_URL`` and ``ORDERSTATE_STRIPE_KEY`` (the secret API key, ``sk_...``);
 ``ORDERSTATE_PROVIDER`` names the provider of shops that name none (default ``vertex``).
@@ -16,10 +18,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from orderstate.adapters.port import Shop
+from orderstate.adapters.service import Batching
 from orderstate.adapters.store import DEFAULT_STORE, describe
-from orderstate.adapters.vertex.client import STAGE_BASE_URL
+from orderstate.adapters.vertex.requests import STAGE_BASE_URL
 
-__all__ = ["Settings", "ShopSecret", "parse_order_ref", "parse_shops", "shops_from_pairs"]
+__all__ = [
+    "Settings",
+    "ShopSecret",
+    "batching_from_env",
+    "parse_order_ref",
+    "parse_shops",
+    "shops_from_pairs",
+]
 
 ShopSecret = tuple[int, str] | tuple[int, str, str]
 """``(shop_id, secret)``, or ``(shop_id, secret, provider)`` for a shop of another provider."""
@@ -40,6 +50,8 @@ class Settings:
     shops: tuple[ShopSecret, ...] = ()
     webhook_url: str | None = None
     read_timeout: float = 10.0
+    batch_size: int = Batching.max_batch
+    batch_wait: float = Batching.max_wait
     stripe_url: str = "https://api.stripe.com"
     stripe_key: str | None = None
     provider: str = "vertex"
@@ -48,6 +60,7 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """The settings the ``ORDERSTATE_*`` variables give (the defaults for the rest)."""
         env = os.environ if environ is None else environ
+        batching = batching_from_env(env)
         return cls(
             db=env.get("ORDERSTATE_DB") or DEFAULT_STORE,
             vertex_url=env.get("ORDERSTATE_VERTEX_URL") or STAGE_BASE_URL,
@@ -55,10 +68,16 @@ class Settings:
             shops=parse_shops(env.get("ORDERSTATE_SHOPS")),
             webhook_url=env.get("ORDERSTATE_WEBHOOK_URL") or None,
             read_timeout=_parse_seconds(env.get("ORDERSTATE_READ_TIMEOUT") or "10"),
+            batch_size=batching.max_batch,
+            batch_wait=batching.max_wait,
             stripe_url=env.get("ORDERSTATE_STRIPE_URL") or cls.stripe_url,
             stripe_key=env.get("ORDERSTATE_STRIPE_KEY") or None,
             provider=env.get("ORDERSTATE_PROVIDER") or cls.provider,
         )
+
+    def batching(self) -> Batching:
+        """How the webhook app groups callbacks into transactions (``group commit``)."""
+        return Batching(max_batch=self.batch_size, max_wait=self.batch_wait)
 
     def shop_map(self) -> dict[int, Shop]:
         return shops_from_pairs(self.shops, webhook_url=self.webhook_url)
@@ -70,6 +89,7 @@ class Settings:
             f"Settings(db={describe(self.db)!r}, vertex_url={describe(self.vertex_url)!r}, "
             f"vertex_token={token!r}, shops={shops!r} (secrets hidden), "
             f"webhook_url={self.webhook_url!r}, read_timeout={self.read_timeout!r}, "
+            f"batch_size={self.batch_size!r}, batch_wait={self.batch_wait!r}, "
             f"stripe_url={describe(self.stripe_url)!r}, "
             f"stripe_key={None if self.stripe_key is None else '***'!r}, "
             f"provider={self.provider!r})"
@@ -127,6 +147,34 @@ def _parse_seconds(text: str) -> float:
         raise ValueError(f"a timeout is a number of seconds, not {text!r}") from None
     if not 0 < seconds < float("inf"):
         raise ValueError(f"a timeout is a number of seconds above 0, not {text!r}")
+    return seconds
+
+
+def batching_from_env(environ: Mapping[str, str] | None = None) -> Batching:
+    """Group commit's settings from ``ORDERSTATE_BATCH_SIZE`` and ``ORDERSTATE_BATCH_WAIT``
+    (the defaults for what is unset)."""
+    env = os.environ if environ is None else environ
+    return Batching(
+        max_batch=_parse_count(env.get("ORDERSTATE_BATCH_SIZE") or str(Batching.max_batch)),
+        max_wait=_parse_wait(env.get("ORDERSTATE_BATCH_WAIT") or str(Batching.max_wait)),
+    )
+
+
+def _parse_count(text: str) -> int:
+    """``ORDERSTATE_BATCH_SIZE``: callbacks per transaction, 1 to 10000."""
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 10_000:
+        raise ValueError(f"a batch size is a whole number from 1 to 10000, not {text!r}")
+    return int(text)
+
+
+def _parse_wait(text: str) -> float:
+    """``ORDERSTATE_BATCH_WAIT``: seconds, 0 to 1."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise ValueError(f"a batch wait is a number of seconds, not {text!r}") from None
+    if not 0 <= seconds <= 1:
+        raise ValueError(f"a batch wait is from 0 to 1 second, not {text!r}")
     return seconds
 
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import signal
 import sys
 import threading
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import timedelta
@@ -25,13 +27,6 @@ from uuid import UUID
 import typer
 from eventsourcing.persistence import PersistenceError
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
 from orderstate.adapters.bootstrap import Settings, parse_order_ref, parse_shops, service_for
 from orderstate.adapters.port import (
@@ -41,7 +36,7 @@ from orderstate.adapters.port import (
     ProviderRefused,
     ProviderUnreachable,
 )
-from orderstate.adapters.service import OrderService, OrderView
+from orderstate.adapters.service import CallbackResult, OrderService, OrderView
 from orderstate.adapters.service.polling import CLEARING_DUE, DEFAULT_LIMIT
 from orderstate.adapters.store import DEFAULT_STORE, check_store, describe
 from orderstate.engine import LIFECYCLE, CommandRefused, Money, OrderstateError, State, order_id
@@ -198,6 +193,8 @@ def demo(
 
     Without --db (or ORDERSTATE_DB) the demo uses its own store, replaced at every run; a store
     you name must not hold orders yet."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     from orderstate.adapters.bootstrap.demo import (
         OUTCOME_MIX,
         fresh_demo_store,
@@ -470,8 +467,9 @@ def ingest(
     if not signed and configured is None:
         _fail(f"no callback secret for shop {shop}: set --shops {shop}:SECRET")
     counts: Counter[str] = Counter()
-    with _opened() as service:
+    with _opened() as service, service.group_commit() as front_door:
         provider = service.providers.for_shop(shop)
+        in_flight: deque[tuple[str, Future[CallbackResult]]] = deque()
         for name, raw in _callback_files(source):
             try:
                 if signed:
@@ -479,17 +477,40 @@ def ingest(
                 else:  # a bare body the user vouches for: signed as the provider would
                     assert configured is not None
                     body, headers = raw, provider.sign_callback(raw, configured)
-                result = service.handle_callback(shop, body, headers)
+                in_flight.append((name, front_door.submit(shop, body, headers)))
             except Exception as error:  # one bad line must not cost the lines after it
-                if Context.debug:
-                    raise
-                counts["error"] += 1
-                err.print(f"{name} error: {type(error).__name__}: {error}", markup=False)
-                continue
-            reason = f": {result.reason}" if result.reason else ""
-            out.print(f"{name} {result.order_number or '-'} {result.outcome}{reason}", markup=False)
-            counts["refused" if result.outcome in FAILED_CALLBACKS else "ok"] += 1
+                in_flight.append((name, _failed(error)))
+            while len(in_flight) > INGEST_IN_FLIGHT:
+                _ingested(*in_flight.popleft(), counts)
+        while in_flight:
+            _ingested(*in_flight.popleft(), counts)
     _ingest_summary(counts)
+
+
+INGEST_IN_FLIGHT = 64
+"""Lines ``ingest`` has submitted at most before it reports the oldest: enough for the group
+commit to save them in shared transactions, in the file's order."""
+
+
+def _failed(error: Exception) -> Future[CallbackResult]:
+    future: Future[CallbackResult] = Future()
+    future.set_exception(error)
+    return future
+
+
+def _ingested(name: str, future: Future[CallbackResult], counts: Counter[str]) -> None:
+    """One line's outcome (or error), printed in the file's order."""
+    try:
+        result = future.result()
+    except Exception as error:  # one bad line must not cost the lines after it
+        if Context.debug:
+            raise
+        counts["error"] += 1
+        err.print(f"{name} error: {type(error).__name__}: {error}", markup=False)
+        return
+    reason = f": {result.reason}" if result.reason else ""
+    out.print(f"{name} {result.order_number or '-'} {result.outcome}{reason}", markup=False)
+    counts["refused" if result.outcome in FAILED_CALLBACKS else "ok"] += 1
 
 
 def _ingest_summary(counts: Counter[str]) -> None:
@@ -653,8 +674,13 @@ def resolve(
         str | None,
         typer.Option(help="What was kept, if not the order amount (nothing when cancelled)"),
     ] = None,
+    by: Annotated[
+        str | None, typer.Option(help="Who resolved it (kept in the event; default: $USER)")
+    ] = None,
+    reason: Annotated[str | None, typer.Option(help="Why (kept in the event)")] = None,
 ) -> None:
-    """Record how an amount mismatch (need_action) was resolved with the customer."""
+    """Record how an amount mismatch (need_action) was resolved with the customer, who
+    resolved it and why."""
     from orderstate.adapters.service.decisions import RESOLUTIONS
 
     if resolution not in RESOLUTIONS:
@@ -662,7 +688,14 @@ def resolve(
     shop_id, number = _guard(lambda: parse_order_ref(order))
     with _opened() as service:
         try:
-            view = service.resolve(shop_id, number, cast("Resolution", resolution), captured)
+            view = service.resolve(
+                shop_id,
+                number,
+                cast("Resolution", resolution),
+                captured,
+                by=by or os.environ.get("USER") or None,
+                reason=reason,
+            )
         except CommandRefused as error:
             now = _guard(lambda: service.view(shop_id, number))
             kept = _guard(lambda: Money.parse(captured, now.amount.currency)) if captured else None
@@ -677,6 +710,8 @@ def replay(
     verify: Annotated[bool, typer.Option(help="Check the engine's invariants")] = True,
 ) -> None:
     """Rebuild every order from its events; non-zero exit on any failure."""
+    from rich.progress import Progress
+
     with _opened() as service:
         with Progress(console=err, transient=True) as progress:
             task = progress.add_task("replaying", total=None)
@@ -835,12 +870,14 @@ def serve_webhooks(
     ] = "vertex",
 ) -> None:
     """Serve the webhook app under uvicorn (POST /callbacks/vertex/{shop_id},
-    /callbacks/stripe/{shop_id}, GET /healthz), with the followers of the log running in a
-    background thread."""
+    /callbacks/stripe/{shop_id}, GET /healthz) and the web console (/console;
+    ORDERSTATE_CONSOLE_*), with the followers of the log running in a background thread."""
     import uvicorn
 
     from orderstate.adapters.bootstrap.sandbox import start_sandbox
+    from orderstate.adapters.bootstrap.settings import batching_from_env
     from orderstate.adapters.web import create_app
+    from orderstate.adapters.web.console import ConsoleConfig
     from orderstate.adapters.web.protocol import BoundedHeadH11Protocol
 
     settings = Context.settings
@@ -867,10 +904,18 @@ def serve_webhooks(
         _fail("no callback secrets: set --shops 115:SECRET (every callback would be refused)")
     # A server's log is its output: warnings (a callback refused, a retry) show by default.
     logging.getLogger().setLevel(logging.INFO if Context.debug else logging.WARNING)
+    console = _guard(ConsoleConfig.from_env)
+    batching = _guard(batching_from_env)  # ORDERSTATE_BATCH_SIZE / ORDERSTATE_BATCH_WAIT
     service = _guard(lambda: service_for(settings, connect=settings.vertex_token is not None))
     try:
         uvicorn.run(
-            create_app(service, read_timeout=read_timeout, run_followers=True),
+            create_app(
+                service,
+                read_timeout=read_timeout,
+                run_followers=True,
+                console=console,
+                batching=batching,
+            ),
             host=host,
             port=port,
             log_level="info",

@@ -9,11 +9,10 @@ when the committed files no longer match the spec.
 from __future__ import annotations
 
 import argparse
-import shutil
-import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
+from orderstate.adapters.graphviz import GraphvizError, GraphvizNotFound, render_svg
 from orderstate.engine import LIFECYCLE, SPINE, Lifecycle
 from orderstate.engine.diagram import to_dot, to_mermaid
 
@@ -28,29 +27,7 @@ __all__ = [
 ]
 
 # SPINE (the engine's happy path, derived from the spec) is drawn as the DOT's straight bold line.
-
-INSTALL_HINT = "install Graphviz with `apt-get install graphviz` (or run `make graphviz`)"
-
-
-class GraphvizError(RuntimeError):
-    """Graphviz's ``dot`` ran but refused the DOT source."""
-
-
-class GraphvizNotFound(GraphvizError):
-    """``dot`` is not on PATH; Graphviz is the one dependency pip cannot install."""
-
-
-def render_svg(dot_source: str) -> str:
-    """The SVG ``dot -Tsvg`` draws from ``dot_source`` (deterministic for one Graphviz build)."""
-    dot = shutil.which("dot")
-    if dot is None:
-        raise GraphvizNotFound(f"Graphviz's `dot` command is not on PATH: {INSTALL_HINT}")
-    result = subprocess.run(
-        [dot, "-Tsvg"], input=dot_source, capture_output=True, text=True, check=False
-    )
-    if result.returncode != 0:
-        raise GraphvizError(f"`dot -Tsvg` failed ({result.returncode}): {result.stderr.strip()}")
-    return result.stdout
+# render_svg and its errors live in orderstate.adapters.graphviz (the console draws with it too).
 
 
 def diagram_texts(

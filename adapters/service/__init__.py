@@ -11,11 +11,13 @@ from orderstate.adapters.port import Customer, Operation, Outcome, Shop
 from .application import OrderService
 from .callbacks import InboxItemSettled
 from .followers import Backoff, Follower, FollowerStatus
+from .groupcommit import Batching, GroupCommit, GroupCommitClosed, GroupCommitStats
 from .inbox import InboxItem
 from .jobs import ExpiryStatus, Polled
 from .outbox import ConfirmationEmail, Mailer, RecordingMailer
 from .providers import Providers, UnknownProvider
 from .readmodel import StateTotal
+from .readstore import OrderPage, OrderQuery, OrderRow
 from .unreadable import UnreadableEvent, UnreadableHistory
 from .views import (
     CallbackResult,
@@ -29,17 +31,24 @@ from .views import (
 
 __all__ = [
     "Backoff",
+    "Batching",
     "CallbackResult",
     "ConfirmationEmail",
     "Customer",
     "ExpiryStatus",
     "Follower",
     "FollowerStatus",
+    "GroupCommit",
+    "GroupCommitClosed",
+    "GroupCommitStats",
     "InboxItem",
     "InboxItemSettled",
     "Listener",
     "Mailer",
     "Operation",
+    "OrderPage",
+    "OrderQuery",
+    "OrderRow",
     "OrderService",
     "OrderUpdate",
     "OrderView",

@@ -43,6 +43,7 @@ from . import audit, decisions
 from .callbacks import SETTLED, Callbacks
 from .customers import CheckoutChoice
 from .followers import Backoff, Follower, Followers, FollowerStatus, ListenerFollower
+from .groupcommit import Batching, GroupCommit
 from .inbox import InboxItem, register_moved_topics
 from .jobs import ExpiryStatus, Jobs
 from .orders import Orders
@@ -50,8 +51,8 @@ from .outbox import ConfirmationEmails, Mailer, RecordingMailer
 from .placing import Placing
 from .polling import CLEARING_DUE, DEFAULT_LIMIT
 from .providers import Providers
-from .readmodel import OrderProjection, StateTotal
-from .readstore import read_store_for
+from .readmodel import INBOX_TOPICS, OrderProjection, StateTotal
+from .readstore import OrderPage, OrderQuery, read_store_for
 from .requests import Requests
 from .unreadable import READ_ERRORS, UnreadableEvent
 from .views import CallbackResult, Listener, OrderView, ReplayReport, UnknownOrder
@@ -104,6 +105,7 @@ class OrderService(Application[UUID]):
             clock=clock,
             expiry_status=expiry_status,
         )
+        self._group_commits: list[GroupCommit] = []
 
     def construct_recorder(self) -> ApplicationRecorder:
         """eventsourcing's recorder, its start-up DDL retried when workers race on it."""
@@ -113,7 +115,9 @@ class OrderService(Application[UUID]):
         register_transcodings(transcoder)  # eventsourcing's own (UUID, datetime, ...) and Money
 
     def close(self) -> None:
-        """Close the store and the providers' connections."""
+        """Finish what group commits hold; close the store and the providers' connections."""
+        for front_door in self._group_commits:
+            front_door.close()
         super().close()
         self.providers.close()
 
@@ -197,9 +201,15 @@ class OrderService(Application[UUID]):
         order_number: str,
         resolution: Resolution,
         captured: Money | str | None = None,
+        *,
+        by: str | None = None,
+        reason: str | None = None,
     ) -> OrderView:
-        """Record the merchant's resolution of an amount mismatch (``decisions``)."""
-        return decisions.resolve_mismatch(self.orders, shop_id, order_number, resolution, captured)
+        """Record the merchant's resolution of an amount mismatch, with who (``by``) resolved
+        it and why (``reason``) (``decisions``)."""
+        return decisions.resolve_mismatch(
+            self.orders, shop_id, order_number, resolution, captured, by=by, reason=reason
+        )
 
     # -- callbacks ----------------------------------------------------------------------------
 
@@ -213,6 +223,15 @@ class OrderService(Application[UUID]):
     ) -> CallbackResult:
         """Keep, verify, read and apply one callback in one transaction (``callbacks``)."""
         return self.callbacks.handle(shop_id, body, headers, provider=provider)
+
+    def group_commit(self, batching: Batching | None = None) -> GroupCommit:
+        """A front door that saves concurrent callbacks together (``groupcommit``): its
+        ``submit`` takes what ``handle_callback`` takes, from any thread, and returns a future
+        resolved once the transaction holding the callback has committed. Close it (or the
+        service) to finish what it holds."""
+        front_door = GroupCommit(self.callbacks, self.orders, batching)
+        self._group_commits.append(front_door)
+        return front_door
 
     def process_inbox(self, *, order_id: UUID | None = None) -> list[CallbackResult]:
         """Finish callbacks a crash left unfinished, and deferred ones whose order exists."""
@@ -286,11 +305,18 @@ class OrderService(Application[UUID]):
         return events
 
     def list_orders(self, *, state: str | None = None) -> list[OrderView]:
-        """Every order (or those in ``state``) as of the read model, last changed last."""
+        """Every order (or those in ``state``) as of the read model, last changed last: read
+        from its rows (one query), never by loading each order."""
         self.projection.catch_up()
         rows = [row for row in self.read_store.orders() if state in (None, row.state)]
-        views = [OrderView.of(order) for row in rows if (order := self.orders.get(row.id))]
+        views = [OrderView.of_row(row) for row in rows]
         return sorted(views, key=lambda v: (v.changed_at or _EPOCH, v.shop_id, v.order_number))
+
+    def search_orders(self, query: OrderQuery) -> OrderPage:
+        """One page of the read model's orders, last changed first (``OrderQuery``: part of
+        the order number, a state, shops, paging), caught up with what is new."""
+        self.projection.catch_up()
+        return self.read_store.search(query)
 
     def orders_by_state(self, *, rebuild: bool = False) -> list[StateTotal]:
         """The read model: orders by state, amounts per currency (caught up with what is new;
@@ -309,5 +335,5 @@ class OrderService(Application[UUID]):
     def replay_verify(self) -> ReplayReport:
         """Rebuild every order from its stored events and check the invariants (``audit``)."""
         self.projection.catch_up()
-        known = {row.id: row for row in self.read_store.orders()}
-        return audit.replay_verify(self.recorder, self.mapper, known)
+        known = {row.id: row for row in self.read_store.order_states()}
+        return audit.replay_verify(self.recorder, self.mapper, known, skip=INBOX_TOPICS)

@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import ApplicationRecorder, Mapper
-from eventsourcing.utils import TopicError, get_topic, resolve_topic
+from eventsourcing.utils import get_topic
 
 from orderstate.engine import CommandRefused, Money, Order, project_order
 
-from .readstore import OrderRow
-from .unreadable import UnreadableEvent, decode, order_name
+from .histories import read_histories
+from .readstore import OrderState
+from .unreadable import UnreadableEvent, order_name
 from .views import ReplayReport
 
 __all__ = ["ORDER_TOPICS", "replay_verify"]
@@ -33,60 +34,32 @@ ORDER_TOPICS: tuple[str, ...] = tuple(
 )
 """The topics of every Order event: the ones the audit decodes."""
 
-_ORDER_TOPICS = frozenset(ORDER_TOPICS)
-
-PAGE = 1000
-
 
 def replay_verify(
-    recorder: ApplicationRecorder, mapper: Mapper[UUID], known: Mapping[UUID, OrderRow]
+    recorder: ApplicationRecorder,
+    mapper: Mapper[UUID],
+    known: Mapping[UUID, OrderState],
+    *,
+    skip: Sequence[str] = (),
 ) -> ReplayReport:
     """Rebuild every order from its stored events and check the engine's invariants.
 
-    The events are read in bulk (the notification log), not one query per order; those of other
-    known classes (the inbox) are passed over undecoded, and any that does not read back is a
-    failure. Each order is folded from scratch, which re-checks every transition against the
-    spec; versions must be contiguous and money conserved; and where the read model already
-    ``known`` the order (a read-model row) at the same version, the rebuilt one must agree
-    with it.
+    The events are read in bulk (``histories``: one query on SQLite), not one query per order;
+    those of other known classes (the inbox; ``skip`` names them) are passed over undecoded,
+    and any that does not read back is a failure. Each order is folded from scratch, which
+    re-checks every transition against the spec; versions must be contiguous and money
+    conserved; and where the read model already ``known`` the order (a read-model row) at the
+    same version, the rebuilt one must agree with it.
     """
     started = time.perf_counter()
     with _no_cyclic_gc():  # tens of thousands of acyclic objects: gen-2 scans would dominate
-        histories, unreadable = _read_histories(recorder, mapper)
+        histories, unreadable = read_histories(recorder, mapper, ORDER_TOPICS, skip=skip)
         failures = [_describe(bad, histories) for bad in unreadable]
         damaged = {bad.originator_id for bad in unreadable}
         failures += _verify({k: v for k, v in histories.items() if k not in damaged}, known)
     elapsed = time.perf_counter() - started
     events = sum(len(stored) for stored in histories.values())
     return ReplayReport(len(histories), events, elapsed, tuple(failures))
-
-
-def _read_histories(
-    recorder: ApplicationRecorder, mapper: Mapper[UUID]
-) -> tuple[dict[UUID, list[Any]], list[UnreadableEvent]]:
-    histories: dict[UUID, list[Any]] = {}
-    unreadable: list[UnreadableEvent] = []
-    position = 0
-    while page := recorder.select_notifications(position + 1, PAGE):
-        for record in page:
-            if record.topic not in _ORDER_TOPICS and _resolves(record.topic):
-                continue  # another aggregate's event (an inbox item's)
-            event, bad = decode(mapper, record)
-            if bad is not None:
-                unreadable.append(bad)
-            else:
-                histories.setdefault(event.originator_id, []).append(event)
-        position = page[-1].id
-    return histories, unreadable
-
-
-def _resolves(topic: str) -> bool:
-    """Whether ``topic`` names a class here (eventsourcing caches what it resolved)."""
-    try:
-        resolve_topic(topic)
-    except TopicError:
-        return False
-    return True
 
 
 def _describe(bad: UnreadableEvent, histories: dict[UUID, list[Any]]) -> str:
@@ -96,7 +69,7 @@ def _describe(bad: UnreadableEvent, histories: dict[UUID, list[Any]]) -> str:
     return f"{owner}: event {bad.version} ({bad.topic}): {bad.reason}"
 
 
-def _verify(histories: dict[UUID, list[Any]], known: Mapping[UUID, OrderRow]) -> list[str]:
+def _verify(histories: dict[UUID, list[Any]], known: Mapping[UUID, OrderState]) -> list[str]:
     failures: list[str] = []
     for oid, stored in histories.items():
         try:
@@ -109,7 +82,7 @@ def _verify(histories: dict[UUID, list[Any]], known: Mapping[UUID, OrderRow]) ->
 
 
 def _check_invariants(
-    rebuilt: Order | None, known: OrderRow | None, stored: list[Any]
+    rebuilt: Order | None, known: OrderState | None, stored: list[Any]
 ) -> list[str]:
     if rebuilt is None:
         return ["an order with no events"]
@@ -125,7 +98,7 @@ def _check_invariants(
     return problems
 
 
-def _row_differs(row: OrderRow, order: Order) -> bool:
+def _row_differs(row: OrderState, order: Order) -> bool:
     return (row.state, row.amount, row.currency, row.final) != (
         order.state,
         order.amount.minor,

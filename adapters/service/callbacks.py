@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from uuid import UUID, uuid4
@@ -24,7 +25,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
 
 from orderstate.adapters.port import CallbackRefused, Fact, FactRejected, Outcome, Provider
-from orderstate.engine import OrderstateError, order_id
+from orderstate.engine import Order, OrderstateError, order_id
 
 from .headers import combined_fields
 from .inbox import CONFLICT, FAILED, RECEIVED, InboxItem
@@ -35,7 +36,7 @@ from .readmodel import OrderProjection
 from .unreadable import READ_ERRORS
 from .views import CallbackResult, UnknownInboxItem
 
-__all__ = ["SETTLED", "Callbacks", "InboxItemSettled"]
+__all__ = ["SETTLED", "Arrival", "Callbacks", "Decision", "InboxItemSettled"]
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,42 @@ class InboxItemSettled(OrderstateError, ValueError):
 
 Fetch = Callable[[], InboxItem]
 """Gives the callback's inbox item, fresh for every attempt."""
+
+OrderOf = Callable[[UUID], Order | None]
+"""Gives the order a callback names (None if it is not known here)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """One callback as it arrived: the kept bytes (at most the limit plus one), the headers,
+    and the inbox id and receive time it was given then."""
+
+    shop_id: int
+    body: bytes
+    headers: tuple[tuple[str, str], ...]
+    received_at: datetime
+    id: UUID
+    provider: str | None = None
+
+    def item(self) -> InboxItem:
+        """A fresh inbox item for it, only received (one per attempt to process it)."""
+        return InboxItem.receive(
+            shop_id=self.shop_id,
+            body=self.body,
+            headers=list(self.headers),
+            received_at=self.received_at,
+            id=self.id,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What processing one callback decided, not yet saved: its inbox item (marked), the
+    result to answer with, and the order it changed (None: the item is saved alone)."""
+
+    item: InboxItem
+    result: CallbackResult
+    order: Order | None
 
 
 class Callbacks:
@@ -91,22 +128,42 @@ class Callbacks:
         ``provider`` is the provider the callback was addressed to (its URL); it must be the
         shop's. ``headers`` are as received (names in any case).
         """
-        kept, item_id, received_at = body[: self.body_limit + 1], uuid4(), self.clock()
+        return self.handle_arrival(self.arrive(shop_id, body, headers, provider=provider))
 
-        def received() -> InboxItem:
-            return InboxItem.receive(
-                shop_id=shop_id,
-                body=kept,
-                headers=list(headers),
-                received_at=received_at,
-                id=item_id,
-            )
+    def arrive(
+        self,
+        shop_id: int,
+        body: bytes,
+        headers: Sequence[tuple[str, str]],
+        *,
+        provider: str | None = None,
+    ) -> Arrival:
+        """What arrived, stamped now: its inbox id and receive time are fixed here, however
+        (and however often, after a failed batch) it is processed."""
+        return Arrival(
+            shop_id, body[: self.body_limit + 1], tuple(headers), self.clock(), uuid4(), provider
+        )
 
+    def handle_arrival(self, arrival: Arrival) -> CallbackResult:
+        """``handle`` for a callback already stamped (``arrive``): on its own, one transaction."""
         try:
-            return self._process(received, kept, addressed_to=provider)
+            return self._process(arrival.item, arrival.body, addressed_to=arrival.provider)
         except BaseException:
-            self._save_quietly(received())  # keep what arrived; the error still propagates
+            self._save_quietly(arrival.item())  # keep what arrived; the error still propagates
             raise
+
+    def decide(self, arrival: Arrival, order_of: OrderOf) -> Decision:
+        """Verify, read and apply one callback without saving anything: its inbox item says
+        what became of it, and the order it changed (``order_of`` gives it, loaded or as
+        earlier callbacks of the same batch left it) holds the new events. Group commit
+        saves many decisions in one transaction."""
+        item = arrival.item()
+        read = self._read(item, arrival.body, arrival.provider)
+        if isinstance(read, CallbackResult):
+            return Decision(item, read, None)
+        provider, fact = read
+        order = order_of(order_id(fact.shop_id, fact.order_number))
+        return self._decide(item, provider, fact, order)
 
     def process_inbox(self, *, order_id: UUID | None = None) -> list[CallbackResult]:
         """Finish callbacks left unfinished (a crash) or waiting for their order; with
@@ -174,6 +231,18 @@ class Callbacks:
         self, fetch: Fetch, body: bytes, *, addressed_to: str | None = None
     ) -> CallbackResult:
         item = fetch()
+        read = self._read(item, body, addressed_to)
+        if isinstance(read, CallbackResult):
+            self._save_quietly(item)
+            return read
+        provider, fact = read
+        return self._apply(fetch, item, provider, fact)
+
+    def _read(
+        self, item: InboxItem, body: bytes, addressed_to: str | None
+    ) -> tuple[Provider, Fact] | CallbackResult:
+        """The callback's provider and fact; or, refused, the item marked rejected and the
+        result that says why (nothing saved here)."""
         provider = self.providers.for_shop(item.shop_id)
         try:
             if len(body) > self.body_limit:
@@ -191,9 +260,34 @@ class Callbacks:
             )
         except CallbackRefused as refusal:
             item.rejected(refusal.outcome.value, refusal.reason)
-            self._save_quietly(item)
             return CallbackResult(refusal.outcome, item.id, reason=refusal.reason)
-        return self._apply(fetch, item, provider, fact)
+        return provider, fact
+
+    def _decide(
+        self, item: InboxItem, provider: Provider, fact: Fact, order: Order | None
+    ) -> Decision:
+        """Bring ``order`` up to date with ``fact`` and mark ``item``; nothing saved here."""
+        oid = order_id(fact.shop_id, fact.order_number)
+        if order is None:
+            item.deferred(oid, "order not known yet")
+            return Decision(item, _result(item, fact), None)
+        before = len(order.pending_events)  # in a batch, earlier callbacks' events are there
+        try:
+            with self.orders.stamping():
+                update = provider.bring_up_to_date(order, fact)
+        except FactRejected as error:  # the order is unchanged
+            item.rejected(CONFLICT, error.reason)
+            return Decision(item, _result(item, fact), None)
+        item.applied(update.outcome.value, oid, list(update.events))
+        appended = tuple(type(event).__name__ for event in order.pending_events[before:])
+        result = CallbackResult(
+            update.outcome,
+            item.id,
+            update.events,
+            order_number=fact.order_number,
+            outbox=outbox_entries(appended),
+        )
+        return Decision(item, result, order)
 
     def _apply(
         self, fetch: Fetch, item: InboxItem, provider: Provider, fact: Fact
@@ -204,35 +298,16 @@ class Callbacks:
                 item = fetch()
                 if item.finished:  # another worker finished it while we were racing
                     return _result(item, fact)
-            order = self.orders.get(oid)
-            if order is None:
-                item.deferred(oid, "order not known yet")
-                return self._save_item(item, fact)
+            decision = self._decide(item, provider, fact, self.orders.get(oid))
+            if decision.order is None:  # deferred or rejected: the item alone
+                self._save_quietly(item)
+                return decision.result
             try:
-                with self.orders.stamping():
-                    update = provider.bring_up_to_date(order, fact)
-            except FactRejected as error:
-                item.rejected(CONFLICT, error.reason)
-                return self._save_item(item, fact)
-            item.applied(update.outcome.value, oid, list(update.events))
-            appended = tuple(type(event).__name__ for event in order.pending_events)
-            try:
-                self.orders.save(order, item)
+                self.orders.save(decision.order, item)
             except IntegrityError:
                 continue  # the order moved under us: load it again and re-apply
-            return CallbackResult(
-                update.outcome,
-                item.id,
-                update.events,
-                order_number=fact.order_number,
-                outbox=outbox_entries(appended),
-            )
+            return decision.result
         raise RuntimeError(f"callback {item.id}: gave up after {SAVE_ATTEMPTS} conflicts")
-
-    def _save_item(self, item: InboxItem, fact: Fact) -> CallbackResult:
-        """Save a deferred or rejected item; its status and reason are the result."""
-        self._save_quietly(item)
-        return _result(item, fact)
 
     def _save_quietly(self, item: InboxItem) -> None:
         """Save an inbox item's outcome; another worker finishing it first is fine."""

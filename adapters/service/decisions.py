@@ -27,11 +27,15 @@ def resolve_mismatch(
     order_number: str,
     resolution: Resolution,
     captured: Money | str | None = None,
+    *,
+    by: str | None = None,
+    reason: str | None = None,
 ) -> OrderView:
     """Record how the merchant resolved a ``need_action`` order: get → command → save.
 
     ``captured`` is what the merchant keeps (a decimal string is read in the order's currency);
     by default what the resolution implies (the order amount, or nothing when cancelled).
+    ``by`` (who) and ``reason`` (why) are kept in the event for audit.
     """
     if resolution not in RESOLUTIONS:  # callers without a type checker
         raise ValueError(f"a resolution is one of {', '.join(RESOLUTIONS)}, not {resolution!r}")
@@ -41,5 +45,9 @@ def resolve_mismatch(
     elif captured is not None and not isinstance(captured, Money):
         raise InvalidAmount(captured, order.currency, "give a decimal string or Money")
     kept = captured
-    changed = orders.change(order.id, lambda o: o.resolve_mismatch(resolution, kept), loaded=order)
+    changed = orders.change(
+        order.id,
+        lambda o: o.resolve_mismatch(resolution, kept, by=by, reason=reason),
+        loaded=order,
+    )
     return OrderView.of(changed)

@@ -24,7 +24,8 @@ from eventsourcing.application import Application
 
 from orderstate.engine import project_order
 
-from .unreadable import READ_ERRORS, UnreadableEvent, decode, reason_of
+from .histories import EventDecoder
+from .unreadable import READ_ERRORS, UnreadableEvent, reason_of
 
 __all__ = ["PAGE", "Entry", "LogReader", "Page"]
 
@@ -90,8 +91,9 @@ class LogReader(Generic[S]):
         aggregates: dict[UUID, Any] = {}
         entries: list[Entry[S]] = []
         unreadable: list[UnreadableEvent] = []
+        decoder = EventDecoder(self._app.mapper)  # the mapper's answers, the common ones faster
         for notification in found:
-            event, bad = decode(self._app.mapper, notification)
+            event, bad = decoder.decode(notification)
             if bad is None:
                 try:
                     aggregates[event.originator_id] = self._next(aggregates, event)

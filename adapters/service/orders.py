@@ -72,9 +72,16 @@ class Orders:
         """Any aggregate of the store by id (an inbox item, say)."""
         return self._app.repository.get(aggregate_id)
 
-    def save(self, *aggregates: Any) -> None:
-        """Save together, in one transaction (``IntegrityError`` if a version was taken)."""
-        self._app.save(*aggregates)
+    def save(self, *aggregates: Any) -> list[int]:
+        """Save together, in one transaction (``IntegrityError`` if a version was taken);
+        the notification ids of the events saved (none known if an override of ``save``
+        returns nothing)."""
+        recordings = self._app.save(*aggregates) or ()
+        return [recording.notification.id for recording in recordings]
+
+    def head(self) -> int | None:
+        """The notification id of the last event anyone saved in the store."""
+        return self._app.recorder.max_notification_id()
 
     def change(
         self,

@@ -43,12 +43,13 @@ RACES = 100
 """Catch-up races with other processes to lose in a row before giving up (each loss means
 another process moved the position on, so this is never reached in practice)."""
 
-READ_MODEL = "orderstate.readmodel.v2"
+READ_MODEL = "orderstate.readmodel.v3"
 """The read model's name in the tracking table, versioned with its order table
 (``readstore.ORDERS_TABLE``): a store projected by an older version starts this one at 0 and
-is projected again from the log once (v2: the pending request, for ``reconcile``)."""
+is projected again from the log once (v2: the pending request, for ``reconcile``; v3: the rest of
+an order's view, for listing orders from rows)."""
 
-RETIRED_READ_MODELS = ("orderstate.readmodel",)
+RETIRED_READ_MODELS = ("orderstate.readmodel", "orderstate.readmodel.v2")
 """Older versions' names: their positions are forgotten (so no status lists them as lagging
 followers); their tables are left for a version still running."""
 
@@ -94,6 +95,12 @@ def _row(aggregate: Any) -> OrderRow | InboxRow | None:
             time_limit=aggregate.time_limit,
             final=aggregate.is_final,
             pending=None if aggregate.pending is None else str(aggregate.pending),
+            authorized=aggregate.authorized.minor,
+            captured=aggregate.captured.minor,
+            refunded=aggregate.refunded.minor,
+            payment_link=aggregate.payment_link,
+            confirmation_sender=aggregate.confirmation_sender,
+            reason=aggregate.reason,
         )
     if not isinstance(aggregate, InboxItem):
         return None

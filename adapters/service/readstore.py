@@ -2,14 +2,14 @@
 
 Each backend's recorder is eventsourcing's own tracking recorder for that store (SQLite,
 in-memory POPO, and PostgreSQL in ``readstore_postgres``, imported only when used), extended
-with these tables: ``orderstate_orders_v2`` (one row per order: shop, number, state, amount,
-last change, pending request), ``orderstate_inbox`` (one row per received callback: status,
-kind, reason, order), ``orderstate_unreadable`` (stored events that could not be read back:
-listed, never skipped silently) and ``orderstate_followers`` (each follower's last failure).
-``write`` saves rows and the read model's tracking record in ONE transaction, so a crash can
-never leave rows without their position or a position without its rows; a tracking record
-that is not ahead of the stored one raises ``IntegrityError`` (another process caught up
-first) and the rows are rolled back with it.
+with these tables: ``orderstate_orders_v3`` (one row per order: shop, number, state, amounts,
+last change, pending request, what else its view shows), ``orderstate_inbox`` (one row per
+received callback: status, kind, reason, order), ``orderstate_unreadable`` (stored events that
+could not be read back: listed, never skipped silently) and ``orderstate_followers`` (each
+follower's last failure). ``write`` saves rows and the read model's tracking record in ONE
+transaction, so a crash can never leave rows without their position or a position without its
+rows; a tracking record that is not ahead of the stored one raises ``IntegrityError`` (another
+process caught up first) and the rows are rolled back with it.
 
 Positions are eventsourcing tracking records, one per follower name (``application_name``):
 the notification id up to which that follower has finished.
@@ -25,7 +25,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from eventsourcing.persistence import InfrastructureFactory, IntegrityError, Tracking
@@ -37,7 +38,10 @@ from .unreadable import UnreadableEvent
 __all__ = [
     "FollowerFailure",
     "InboxRow",
+    "OrderPage",
+    "OrderQuery",
     "OrderRow",
+    "OrderState",
     "POPOReadStore",
     "ReadStore",
     "SQLReadStore",
@@ -63,6 +67,25 @@ class OrderRow:
     final: bool
     pending: str | None = None
     """The merchant request awaiting the provider's answer (``Request``), if any."""
+    authorized: int = 0
+    captured: int = 0
+    refunded: int = 0
+    payment_link: str | None = None
+    confirmation_sender: str = "merchant"
+    reason: str | None = None
+    """These six (v3) make a row a whole ``OrderView``: a list of orders reads rows only."""
+
+
+class OrderState(NamedTuple):
+    """What the replay audit compares with an order rebuilt from its events: a row's state, a
+    fraction of its cost (the audit reads every row)."""
+
+    id: UUID
+    version: int
+    state: str
+    amount: int
+    currency: str
+    final: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +99,36 @@ class InboxRow:
     reason: str | None
     order_id: UUID | None
     received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OrderQuery:
+    """One page of the order list: filters, then the newest change first.
+
+    ``text`` matches part of the order number (any case); ``shops`` keeps only these shops and
+    ``other_shops`` drops these (a provider's orders are its configured shops, or for the
+    default provider every shop but the others'). Paging is LIMIT/OFFSET on the indexed
+    ``(modified_on, id)``; ``limit`` is capped by ``MAX_PAGE``.
+    """
+
+    text: str = ""
+    state: str | None = None
+    shops: tuple[int, ...] | None = None
+    other_shops: tuple[int, ...] = ()
+    limit: int = 50
+    offset: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPage:
+    """The rows of one page and how many orders match in all."""
+
+    rows: tuple[OrderRow, ...]
+    total: int
+
+
+MAX_PAGE = 500
+"""The most rows one page of ``search`` returns."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +153,12 @@ ORDER_COLUMNS = (
     "time_limit",
     "final",
     "pending",
+    "authorized",
+    "captured",
+    "refunded",
+    "payment_link",
+    "confirmation_sender",
+    "reason",
 )
 MIGRATION_RACES = 3
 """Constructions to try when workers race to create the tracking table (see ``read_store_for``)."""
@@ -161,6 +220,14 @@ class ReadStore(ABC):
         """The rows of these orders (those that have one)."""
 
     @abstractmethod
+    def order_states(self) -> list[OrderState]:
+        """Every order's version, state and amount (what the replay audit compares)."""
+
+    @abstractmethod
+    def search(self, query: OrderQuery) -> OrderPage:
+        """One page of orders matching ``query``, last changed first."""
+
+    @abstractmethod
     def totals(self) -> list[tuple[str, str, int, int]]:
         """``(state, currency, orders, amount)`` per state and currency, sorted."""
 
@@ -175,11 +242,13 @@ class ReadStore(ABC):
 # -- SQL (SQLite and PostgreSQL share it; only placeholders and the schema differ) ------------
 
 
-ORDERS_TABLE = "orderstate_orders_v2"
+ORDERS_TABLE = "orderstate_orders_v3"
 """The order rows' table, versioned with the read model's name (``readmodel.READ_MODEL``): a
 new column means a new table and a new name, so a store written by an older version is
 projected again from the log once (``CREATE TABLE IF NOT EXISTS`` never adds a column). The
-older table (``orderstate_orders``) is left as it was, unused, for a version still running."""
+older tables (``orderstate_orders``, ``_v2``) are left as they were, unused, for a version
+still running (v3: the amounts captured and refunded, the payment link, the confirmation's
+sender and the reason, so that listing orders needs no aggregate)."""
 
 
 def create_statements(prefix: str) -> list[str]:
@@ -188,8 +257,15 @@ def create_statements(prefix: str) -> list[str]:
         "id TEXT PRIMARY KEY, shop_id BIGINT NOT NULL, order_number TEXT NOT NULL, "
         "state TEXT NOT NULL, amount TEXT NOT NULL, currency TEXT NOT NULL, "
         "version INTEGER NOT NULL, modified_on TEXT NOT NULL, time_limit TEXT, "
-        "final BOOLEAN NOT NULL, pending TEXT)",
+        "final BOOLEAN NOT NULL, pending TEXT, authorized TEXT NOT NULL, captured TEXT NOT NULL, "
+        "refunded TEXT NOT NULL, payment_link TEXT, confirmation_sender TEXT NOT NULL, "
+        "reason TEXT)",
         f"CREATE INDEX IF NOT EXISTS {ORDERS_TABLE}_unfinished ON {prefix}{ORDERS_TABLE} (final)",
+        # The console's pages: newest change first, overall and within a state.
+        f"CREATE INDEX IF NOT EXISTS {ORDERS_TABLE}_changed "
+        f"ON {prefix}{ORDERS_TABLE} (modified_on, id)",
+        f"CREATE INDEX IF NOT EXISTS {ORDERS_TABLE}_state_changed "
+        f"ON {prefix}{ORDERS_TABLE} (state, modified_on, id)",
         f"CREATE TABLE IF NOT EXISTS {prefix}orderstate_inbox ("
         "id TEXT PRIMARY KEY, shop_id BIGINT NOT NULL, status TEXT NOT NULL, kind TEXT, "
         "reason TEXT, order_id TEXT, received_at TEXT NOT NULL)",
@@ -225,6 +301,12 @@ def _order_params(row: OrderRow) -> dict[str, Any]:
         "time_limit": row.time_limit.isoformat() if row.time_limit else None,
         "final": row.final,
         "pending": row.pending,
+        "authorized": str(row.authorized),
+        "captured": str(row.captured),
+        "refunded": str(row.refunded),
+        "payment_link": row.payment_link,
+        "confirmation_sender": row.confirmation_sender,
+        "reason": row.reason,
     }
 
 
@@ -262,6 +344,12 @@ def _order_row(r: Any) -> OrderRow:
         time_limit=datetime.fromisoformat(r["time_limit"]) if r["time_limit"] else None,
         final=bool(r["final"]),
         pending=r["pending"],
+        authorized=int(r["authorized"]),
+        captured=int(r["captured"]),
+        refunded=int(r["refunded"]),
+        payment_link=r["payment_link"],
+        confirmation_sender=r["confirmation_sender"],
+        reason=r["reason"],
     )
 
 
@@ -395,6 +483,37 @@ class SQLReadStore(ReadStore):
     def orders_by_id(self, ids: Iterable[UUID]) -> dict[UUID, OrderRow]:
         return {row.id: row for row in map(_order_row, self._by_id(ORDERS_TABLE, ids))}
 
+    def order_states(self) -> list[OrderState]:
+        rows = self._select(
+            f"SELECT id, version, state, amount, currency, final FROM {self.prefix}{ORDERS_TABLE}"
+        )
+        return [
+            OrderState(
+                UUID(r["id"]),
+                int(r["version"]),
+                r["state"],
+                int(r["amount"]),
+                r["currency"],
+                bool(r["final"]),
+            )
+            for r in rows
+        ]
+
+    def search(self, query: OrderQuery) -> OrderPage:
+        where, params = _search_where(query)
+        table = f"{self.prefix}{ORDERS_TABLE}"
+        with self._transaction(commit=False) as c:
+            self._run(c, f"SELECT COUNT(*) AS n FROM {table}{where}", params)
+            total = int(c.fetchone()["n"])
+            self._run(
+                c,
+                f"SELECT * FROM {table}{where} ORDER BY modified_on DESC, id DESC "
+                "LIMIT %(limit)s OFFSET %(offset)s",
+                {**params, **_window(query)},
+            )
+            rows = tuple(_order_row(r) for r in c.fetchall())
+        return OrderPage(rows, total)
+
     def totals(self) -> list[tuple[str, str, int, int]]:
         # Summed here, not in SQL: amounts are exact integers of any size, stored as text.
         rows = self._select(f"SELECT state, currency, amount FROM {self.prefix}{ORDERS_TABLE}")
@@ -439,6 +558,43 @@ class SQLReadStore(ReadStore):
             return list(c.fetchall())
 
 
+def _search_where(query: OrderQuery) -> tuple[str, dict[str, Any]]:
+    """The WHERE clause and its parameters for ``query``'s filters (values never inlined)."""
+    clauses: list[str] = []
+    params: dict[str, Any] = {}
+    if query.text:
+        clauses.append("LOWER(order_number) LIKE %(text)s ESCAPE '!'")
+        escaped = query.text.lower().replace("!", "!!").replace("%", "!%").replace("_", "!_")
+        params["text"] = f"%{escaped}%"
+    if query.state is not None:
+        clauses.append("state = %(state)s")
+        params["state"] = query.state
+    if query.shops is not None:
+        keep = [f"%(s{i})s" for i in range(len(query.shops))]
+        clauses.append(f"shop_id IN ({', '.join(keep)})" if keep else "1 = 0")
+        params |= {f"s{i}": shop for i, shop in enumerate(query.shops)}
+    if query.other_shops:
+        drop = [f"%(o{i})s" for i in range(len(query.other_shops))]
+        clauses.append(f"shop_id NOT IN ({', '.join(drop)})")
+        params |= {f"o{i}": shop for i, shop in enumerate(query.other_shops)}
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def _window(query: OrderQuery) -> dict[str, int]:
+    """LIMIT and OFFSET, bounded: a page has 1 to ``MAX_PAGE`` rows, an offset is not negative."""
+    return {"limit": min(max(query.limit, 1), MAX_PAGE), "offset": max(query.offset, 0)}
+
+
+def _matches(row: OrderRow, query: OrderQuery) -> bool:
+    """``_search_where`` in Python, for the in-memory store."""
+    return (
+        query.text.lower() in row.order_number.lower()
+        and query.state in (None, row.state)
+        and (query.shops is None or row.shop_id in query.shops)
+        and row.shop_id not in query.other_shops
+    )
+
+
 def _totals(rows: Iterable[tuple[str, str, int]]) -> list[tuple[str, str, int, int]]:
     sums: dict[tuple[str, str], tuple[int, int]] = {}
     for state, currency, amount in rows:
@@ -476,7 +632,14 @@ class SQLiteReadStore(SQLiteTrackingRecorder, SQLReadStore):
         self._insert_tracking(cursor, tracking)
 
     def _sql(self, statement: str) -> str:
-        return _PLACEHOLDER.sub(r":\1", statement)
+        return _named(statement)
+
+
+@lru_cache(maxsize=64)
+def _named(statement: str) -> str:
+    """``%(name)s`` placeholders as SQLite's ``:name``, worked out once per statement (a
+    projection writes a row per order: the regex per row was a tenth of a rebuild)."""
+    return _PLACEHOLDER.sub(r":\1", statement)
 
 
 class POPOReadStore(POPOTrackingRecorder, ReadStore):
@@ -544,6 +707,19 @@ class POPOReadStore(POPOTrackingRecorder, ReadStore):
     def orders_by_id(self, ids: Iterable[UUID]) -> dict[UUID, OrderRow]:
         with self._database_lock:
             return {i: self._orders[i] for i in ids if i in self._orders}
+
+    def order_states(self) -> list[OrderState]:
+        with self._database_lock:
+            rows = list(self._orders.values())
+        return [OrderState(r.id, r.version, r.state, r.amount, r.currency, r.final) for r in rows]
+
+    def search(self, query: OrderQuery) -> OrderPage:
+        with self._database_lock:
+            found = [row for row in self._orders.values() if _matches(row, query)]
+        found.sort(key=lambda r: (r.modified_on, str(r.id)), reverse=True)
+        window = _window(query)
+        start = window["offset"]
+        return OrderPage(tuple(found[start : start + window["limit"]]), len(found))
 
     def totals(self) -> list[tuple[str, str, int, int]]:
         return _totals((row.state, row.currency, row.amount) for row in self.orders())

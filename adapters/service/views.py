@@ -11,6 +11,8 @@ from uuid import UUID
 from orderstate.adapters.port import Outcome
 from orderstate.engine import Money, Order, OrderstateError, Request, State
 
+from .readstore import OrderRow
+
 __all__ = [
     "CallbackResult",
     "Listener",
@@ -75,6 +77,26 @@ class OrderView:
             reason=order.reason,
             version=order.version,
             changed_at=order.modified_on,
+        )
+
+    @classmethod
+    def of_row(cls, row: OrderRow) -> OrderView:
+        """The view a read-model row holds (the order as of the read model's position)."""
+        currency = row.currency
+        return cls(
+            shop_id=row.shop_id,
+            order_number=row.order_number,
+            state=State(row.state),
+            amount=Money(row.amount, currency),
+            authorized=Money(row.authorized, currency),
+            captured=Money(row.captured, currency),
+            refunded=Money(row.refunded, currency),
+            pending=None if row.pending is None else Request(row.pending),
+            payment_link=row.payment_link,
+            confirmation_sender=row.confirmation_sender,
+            reason=row.reason,
+            version=row.version,
+            changed_at=row.modified_on,
         )
 
 

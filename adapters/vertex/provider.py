@@ -34,7 +34,6 @@ from orderstate.adapters.port import (
 from orderstate.engine import Money, Order
 
 from .callbacks import read_callback
-from .client import Accepted, CreatedOrder, CreateOrder, Customer
 from .errors import (
     CallbackTooLarge,
     MalformedCallback,
@@ -46,6 +45,7 @@ from .errors import (
 )
 from .models import OrderSnapshot, PaymentMethod
 from .payloads import order_to_json
+from .requests import Accepted, CreatedOrder, CreateOrder, Customer
 from .signatures import SIGNATURE_HEADER, SignatureScheme, hmac_sha512_hex, sign
 from .signatures import sha512_of_body_and_secret as _body_then_secret
 from .translate import apply_snapshot

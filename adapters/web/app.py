@@ -5,10 +5,12 @@
 - ``POST /callbacks/{provider}/{shop_id}`` (e.g. ``/callbacks/vertex/115``) reads the body
   (never more than the size limit plus one byte, and never for longer than ``read_timeout``
   seconds: a body still arriving then is answered 408 and its connection closed, so slow
-  clients cannot hold the server), hands it to ``OrderService.handle_callback``
-  — which keeps, verifies, reads and applies it, saving the raw callback, its outcome and the
-  order's new events in one transaction (the raw callback alone if processing fails) — and
-  answers from the outcome (``STATUS_BY_OUTCOME``). A 2xx therefore always means "kept";
+  clients cannot hold the server), hands it to the service's group commit (or, with
+  ``batching=None``, to ``OrderService.handle_callback``) — which keeps, verifies, reads and
+  applies it, saving the raw callback, its outcome and the order's new events in one
+  transaction shared with the other callbacks in flight (the raw callback alone if processing
+  fails) — and answers from the outcome (``STATUS_BY_OUTCOME``) once that transaction has
+  committed. A 2xx therefore always means "kept";
   anything the provider should not retry gets a 2xx too. A provider the service does not
   know, or a shop id that cannot be one (not a 63-bit integer), is a 404. Every 401 has the
   same body: a stranger learns neither whether the shop exists nor what was wrong with the
@@ -26,6 +28,8 @@
 
 The service's calls are synchronous (eventsourcing, SQLite or PostgreSQL), so every one runs in
 Starlette's thread pool, keeping the event loop free: a slow commit does not stall other requests.
+Callbacks go to the group commit's writer thread instead (``OrderService.group_commit``): the
+request awaits its future, so every request in flight can join the next transaction.
 
 Serve it with ``orderstate serve``, or under any ASGI server through the composition root's
 factory: ``uvicorn --factory orderstate.adapters.bootstrap:create_app``.
@@ -46,11 +50,19 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from orderstate.adapters.port import Outcome
-from orderstate.adapters.service import CallbackResult, OrderService
+from orderstate.adapters.service import (
+    Batching,
+    CallbackResult,
+    GroupCommit,
+    GroupCommitClosed,
+    OrderService,
+)
 from orderstate.adapters.store import write_probe
+
+from .console import ConsoleConfig, mount_console
 
 __all__ = ["CALLBACK_PATH", "DEFAULT_READ_TIMEOUT", "STATUS_BY_OUTCOME", "create_app"]
 
@@ -102,17 +114,22 @@ def create_app(
     close_on_shutdown: bool = False,
     read_timeout: float = DEFAULT_READ_TIMEOUT,
     run_followers: bool = False,
+    console: ConsoleConfig | None = None,
+    batching: Batching | None = Batching(),  # noqa: B008 - frozen, so one default is safe
 ) -> Starlette:
     """The webhook app for ``service`` (closed when the app shuts down if ``close_on_shutdown``;
-    its followers run in a background thread while it serves if ``run_followers``).
+    its followers run in a background thread while it serves if ``run_followers``; callbacks
+    in flight are saved together as ``batching`` says, or one by one if it is None).
 
     The body is read up to the service's own limit plus one byte: enough for the service to
     judge it too large (and keep that prefix), never more; and for ``read_timeout`` seconds at
-    most (then 408, connection closed).
+    most (then 408, connection closed). With ``console`` the web console is mounted at
+    ``/console`` (``orderstate.adapters.web.console``).
     """
     _check_seconds("read_timeout", read_timeout)
     limit = service.body_limit
     providers = frozenset(service.providers.names)
+    front_door = None if batching is None else service.group_commit(batching)
 
     async def receive_callback(request: Request) -> Response:
         provider: str = request.path_params["provider"]
@@ -127,10 +144,8 @@ def create_app(
             return body
         headers = list(request.headers.items())
         try:
-            result = await run_in_threadpool(
-                service.handle_callback, shop_id, body, headers, provider=provider
-            )
-        except (OperationalError, InterfaceError) as error:  # waited long enough: retry later
+            result = await _handled(service, front_door, shop_id, body, headers, provider)
+        except (OperationalError, InterfaceError, GroupCommitClosed) as error:  # retry later
             log.error(
                 "callback provider=%s shop=%s: store unavailable: %s", provider, shop_id, error
             )
@@ -162,16 +177,39 @@ def create_app(
             async with _followers_running(service, enabled=run_followers):
                 yield
         finally:
-            if close_on_shutdown:
-                await run_in_threadpool(service.close)
+            await run_in_threadpool(_shut_down, service, front_door, close_on_shutdown)
 
-    return Starlette(
-        routes=[
-            Route(CALLBACK_PATH, receive_callback, methods=["POST"]),
-            Route("/healthz", healthz, methods=["GET"]),
-        ],
-        lifespan=lifespan,
-    )
+    routes: list[BaseRoute] = [
+        Route(CALLBACK_PATH, receive_callback, methods=["POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+    ]
+    if console is not None:
+        routes.append(mount_console(service, console))
+    return Starlette(routes=routes, lifespan=lifespan)
+
+
+async def _handled(
+    service: OrderService,
+    front_door: GroupCommit | None,
+    shop_id: int,
+    body: bytes,
+    headers: list[tuple[str, str]],
+    provider: str,
+) -> CallbackResult:
+    """The callback's result, once the transaction holding it has committed."""
+    if front_door is None:
+        return await run_in_threadpool(
+            service.handle_callback, shop_id, body, headers, provider=provider
+        )
+    return await asyncio.wrap_future(front_door.submit(shop_id, body, headers, provider=provider))
+
+
+def _shut_down(service: OrderService, front_door: GroupCommit | None, close_service: bool) -> None:
+    """Finish the callbacks the group commit holds; then close the service if asked to."""
+    if front_door is not None:
+        front_door.close()
+    if close_service:
+        service.close()
 
 
 def _start_up(service: OrderService) -> None:

@@ -10,10 +10,11 @@ from uuid import uuid4
 import pytest
 from eventsourcing.persistence import IntegrityError, Tracking
 
+from orderstate.adapters.service import OrderView
 from orderstate.adapters.service.readmodel import READ_MODEL
 from orderstate.adapters.service.readstore import OrderRow
-from orderstate.engine import Money
-from orderstate.testing.vertex_histories import HistorySpec, history
+from orderstate.engine import Money, order_id
+from orderstate.testing.vertex_histories import OUTCOMES, HistorySpec, history
 from tests.support.postgres import Open, callback
 
 EUR_10 = Money.parse("10.00", "EUR")
@@ -26,6 +27,42 @@ def fill(service: object, orders: int) -> None:
         for snapshot in history("paid_and_cleared", HistorySpec(1, number, EUR_10)):
             item = callback(snapshot)
             service.handle_callback(item.shop_id, item.body, item.headers)  # type: ignore[attr-defined]
+
+
+def test_the_list_of_orders_is_read_from_rows_and_equals_each_orders_own_view(
+    store: str, open_service: Open, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service = open_service(store)
+    for n, outcome in enumerate(sorted(OUTCOMES)):
+        number, cost = f"L-{n}", Money(1_000 + n, "EUR")
+        service.place(shop_id=1, order_number=number, amount=cost)
+        for snapshot in history(outcome, HistorySpec(1, number, cost)):
+            item = callback(snapshot)
+            service.handle_callback(item.shop_id, item.body, item.headers)
+    service.place(shop_id=1, order_number="L-pending", amount=EUR_10)
+    pending = order_id(1, "L-pending")
+    service.orders.change(pending, lambda order: order.record_payment_link("https://p/1"))
+    service.orders.change(pending, lambda order: order.request_cancel())
+    service.projection.catch_up()  # as any start does; what follows must read rows only
+    with monkeypatch.context() as patched:  # rows only: loading an order would fail the test
+        patched.setattr(service.repository, "get", _must_not_load)
+
+        listed = service.list_orders()
+        in_progress = service.list_orders(state="in_progress")
+
+    own = sorted(
+        (OrderView.of(service.orders.require(1, v.order_number)) for v in listed),
+        key=lambda v: (v.changed_at, v.shop_id, v.order_number),
+    )
+    assert listed == own
+    assert [v.changed_at for v in listed] == [v.changed_at for v in own]
+    assert {v.state for v in listed} >= {"completed", "refunded", "need_action", "cancelled"}
+    assert in_progress == [v for v in listed if v.state == "in_progress"]
+    assert [v.pending for v in in_progress if v.order_number == "L-pending"] == ["cancel"]
+
+
+def _must_not_load(*args: object, **kwargs: object) -> None:
+    raise AssertionError(f"an order was loaded: {args}")
 
 
 def test_a_restart_reads_only_the_notifications_written_since(

@@ -59,3 +59,45 @@ def test_an_old_read_model_is_projected_again_with_the_pending_request(tmp_path:
     assert (row.order_number, row.state, row.pending) == ("U-1", "in_progress", "cancel")
     with sqlite3.connect(db) as c:  # left for a previous version still running
         assert c.execute("SELECT COUNT(*) FROM orderstate_orders").fetchone() == (1,)
+
+
+def _as_written_by_v2(db: Path) -> int:
+    """The v2 layout: ``orderstate.readmodel.v2`` over ``orderstate_orders_v2``, whose rows
+    held no captured or refunded amounts, payment link, confirmation sender or reason."""
+    with sqlite3.connect(db) as c:
+        (position,) = c.execute(
+            "SELECT MAX(notification_id) FROM tracking WHERE application_name = ?", (READ_MODEL,)
+        ).fetchone()
+        c.execute(
+            "UPDATE tracking SET application_name = ? WHERE application_name = ?",
+            (RETIRED_READ_MODELS[1], READ_MODEL),
+        )
+        c.execute(
+            "CREATE TABLE orderstate_orders_v2 AS SELECT id, shop_id, order_number, state, amount, "
+            f"currency, version, modified_on, time_limit, final, pending FROM {ORDERS_TABLE}"
+        )
+        c.execute(f"DROP TABLE {ORDERS_TABLE}")
+    return int(position)
+
+
+def test_a_v2_read_model_is_projected_again_with_what_a_list_of_orders_shows(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "store.sqlite"
+    service = build_service(store=str(db), shops=SHOPS)
+    service.place(shop_id=115, order_number="U-2", amount=COST)
+    oid = order_id(115, "U-2")
+    service.orders.change(oid, lambda o: o.record_payment_link("https://p/2"))
+    service.orders.change(oid, lambda o: o.record_capture())
+    service.orders_by_state()
+    position = _as_written_by_v2(db)
+
+    reopened = build_service(store=str(db), shops=SHOPS)
+    [listed] = reopened.list_orders()
+
+    assert RETIRED_READ_MODELS[1] not in reopened.read_store.positions()
+    assert reopened.read_store.positions()[READ_MODEL] == position
+    assert listed == reopened.view(115, "U-2")
+    assert (listed.captured, listed.payment_link) == (COST, "https://p/2")
+    with sqlite3.connect(db) as c:  # left for v2 still running
+        assert c.execute("SELECT COUNT(*) FROM orderstate_orders_v2").fetchone() == (1,)

@@ -107,6 +107,27 @@ def test_resolve_records_the_merchant_s_decision_and_refuses_without_a_mismatch(
         service.resolve(115, "test04", "completed")
 
 
+def test_resolve_keeps_who_resolved_and_why_in_the_stored_event(tmp_path: Path) -> None:
+    store = str(tmp_path / "resolved.db")
+    service = build_service(store=store, shops={115: Shop((SECRET,))})
+    service.place(shop_id=115, order_number="test04", amount=COST)
+    short = {
+        "paymentType": "payment",
+        "paymentStatus": {"status": "completed"},
+        "cost": {"amount": "50.00", "currency": "PHP"},
+    }
+    service.handle_callback(115, *callback(orderStatus="need_action", payments=[short]))
+
+    service.resolve(115, "test04", "completed", "50.00", by="ana", reason="customer agreed")
+    service.close()
+    reopened = build_service(store=store, shops={115: Shop((SECRET,))})
+    resolved = reopened.history(115, "test04")[-1]
+
+    assert (resolved.by, resolved.reason) == ("ana", "customer agreed")
+    assert reopened.replay_verify().failures == ()
+    reopened.close()
+
+
 def test_placing_over_a_refused_connection_raises_unreachable_and_keeps_the_order_created() -> None:
     service = build_service(shops={115: Shop((SECRET,))}, vertex_client=refused_connections())
 

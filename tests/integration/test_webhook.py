@@ -6,6 +6,7 @@ import asyncio
 import json
 import threading
 from collections.abc import Sequence
+from typing import Any
 from uuid import UUID
 
 import httpx
@@ -15,7 +16,6 @@ from orderstate.adapters.bootstrap import build_service, providers_for
 from orderstate.adapters.loopback import serve_app
 from orderstate.adapters.service import (
     Backoff,
-    CallbackResult,
     OrderService,
     OrderUpdate,
     Shop,
@@ -202,7 +202,7 @@ def test_answers_healthz_once_the_store_answers() -> None:
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
     assert [f["name"] for f in response.json()["followers"]] == [
-        "orderstate.readmodel.v2",
+        "orderstate.readmodel.v3",
         "orderstate.confirmation-emails",
     ]
 
@@ -255,25 +255,19 @@ def test_the_app_runs_the_followers_in_a_thread_while_it_serves() -> None:
 
 
 class BlockingService(OrderService):
-    """Holds every callback inside ``handle_callback`` until the test lets it go."""
+    """Holds every save of a callback (its inbox item) until the test lets it go."""
 
     def __init__(self) -> None:
         super().__init__(providers=providers_for(), store="memory", shops={115: Shop((SECRET,))})
         self.entered = threading.Event()
         self.release = threading.Event()
 
-    def handle_callback(
-        self,
-        shop_id: int,
-        body: bytes,
-        headers: Sequence[tuple[str, str]],
-        *,
-        provider: str | None = None,
-    ) -> CallbackResult:
-        self.entered.set()
-        if not self.release.wait(timeout=5):
-            raise TimeoutError("the test never released the callback")
-        return super().handle_callback(shop_id, body, headers, provider=provider)
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        if any(isinstance(obj, InboxItem) for obj in objs):
+            self.entered.set()
+            if not self.release.wait(timeout=5):
+                raise TimeoutError("the test never released the callback")
+        return super().save(*objs, **kwargs)
 
 
 def test_answers_healthz_while_a_callback_is_still_being_stored() -> None:

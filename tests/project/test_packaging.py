@@ -124,7 +124,7 @@ def test_the_wheel_ships_every_module_and_data_file_under_orderstate(wheel: Path
         for package in PACKAGES
         for path in (REPO / package).rglob("*")
         if path.is_file()
-        and path.suffix in {".py", ".yaml", ".typed"}
+        and path.suffix in {".py", ".yaml", ".typed", ".html"}
         and "__pycache__" not in path.parts
     }
 
@@ -135,6 +135,7 @@ def test_the_wheel_ships_every_module_and_data_file_under_orderstate(wheel: Path
         "orderstate/engine/py.typed",
         "orderstate/adapters/py.typed",
         "orderstate/specs/lifecycle.yaml",
+        "orderstate/adapters/web/console/templates/base.html",
     } <= names
 
 

@@ -93,3 +93,19 @@ def test_a_store_written_with_the_stdlib_transcoder_replays_and_takes_new_events
 
 def open_copy_again(path: Path) -> OrderService:
     return build_service(store=str(path), shops=SHOPS)
+
+
+def test_a_store_of_resolutions_without_who_and_why_replays_and_reads_them_as_unknown(
+    tmp_path: Path,
+) -> None:
+    service = open_copy("store-resolved-1.sqlite", tmp_path)
+
+    report = service.replay_verify()
+    states = [service.view(115, f"R-{n}").state for n in (1, 2, 3)]
+    resolved = service.history(115, "R-2")[-1]
+
+    assert (report.orders, report.events, report.failures) == (3, 12, ())
+    assert states == ["completed", "refunded", "cancelled"]
+    assert (type(resolved).__name__, resolved.resolution) == ("MismatchResolved", "refunded")
+    assert (getattr(resolved, "by", "?"), getattr(resolved, "reason", "?")) == (None, None)
+    service.close()

@@ -135,7 +135,7 @@ def test_work_once_catches_the_followers_up_and_status_shows_no_lag(
     assert code == 0
     assert "orderstate.confirmation-emails: " in worked
     assert {f["name"]: (f["lag"], f["last_error"]) for f in json.loads(status)} == {
-        "orderstate.readmodel.v2": (0, None),
+        "orderstate.readmodel.v3": (0, None),
         "orderstate.confirmation-emails": (0, None),
     }
     assert "orderstate.confirmation-emails: 0 update(s)" in again

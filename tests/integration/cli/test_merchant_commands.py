@@ -199,9 +199,14 @@ def test_resolve_records_the_merchant_s_decision_on_a_need_action_order(
     run(db, "ingest", str(bodies(tmp_path, "amount_mismatch", "M-1")), "--shop", "115")
     assert json.loads(run(db, "show", "115/M-1", "--json")[1])["state"] == "need_action"
 
-    code, _, _ = run(db, "resolve", "115/M-1", "--as", "completed", "--captured", "99.99")
+    code, _, _ = run(
+        db, "resolve", "115/M-1", "--as", "completed", "--captured", "99.99",
+        "--by", "ana", "--reason", "customer keeps the difference",
+    )  # fmt: skip
 
     assert code == 0
+    resolved = build_service(store=db).history(115, "M-1")[-1]
+    assert (resolved.by, resolved.reason) == ("ana", "customer keeps the difference")
     view = json.loads(run(db, "show", "115/M-1", "--json")[1])
     assert view["state"] == "completed"
     assert view["captured"]["decimal"] == "99.99"
