@@ -17,8 +17,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import Application
-from eventsourcing.persistence import ApplicationRecorder, JSONTranscoder
+from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.domain import BaseAggregate, DomainEventProtocol, MutableOrImmutableAggregate
+from eventsourcing.persistence import ApplicationRecorder, JSONTranscoder, Recording
 
 from orderstate.adapters.port import (
     DEFAULT_BODY_LIMIT,
@@ -110,6 +111,29 @@ class OrderService(Application[UUID]):
     def construct_recorder(self) -> ApplicationRecorder:
         """eventsourcing's recorder, its start-up DDL retried when workers race on it."""
         return with_ddl_retry(super().construct_recorder)
+
+    def save(
+        self,
+        *objs: MutableOrImmutableAggregate[UUID] | DomainEventProtocol[UUID] | None,
+        **kwargs: Any,
+    ) -> list[Recording[UUID]]:
+        """``Application.save``, with aggregates collected without its two ``isinstance``
+        checks against runtime-checkable Protocols: on Python 3.11 each walks the Protocol's
+        attributes, ~15 us an object, ~10 % of a group-committed callback's CPU. Anything that
+        is not an aggregate still goes through eventsourcing's own ``collect_events``."""
+        processing_event: ProcessingEvent[UUID] = ProcessingEvent()
+        for obj in objs:
+            if isinstance(obj, BaseAggregate):  # a concrete class: a fast check
+                processing_event.events.extend(obj.collect_events())
+                processing_event.aggregates[obj.id] = obj
+            elif obj is not None:
+                processing_event.collect_events(obj)
+        processing_event.saved_kwargs.update(kwargs)
+        recordings = self._record(processing_event)
+        self._take_snapshots(processing_event)
+        self._notify(recordings)
+        self.notify(processing_event.events)  # deprecated in eventsourcing, still called by it
+        return recordings
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         register_transcodings(transcoder)  # eventsourcing's own (UUID, datetime, ...) and Money

@@ -162,8 +162,8 @@ class Callbacks:
         if isinstance(read, CallbackResult):
             return Decision(item, read, None)
         provider, fact = read
-        order = order_of(order_id(fact.shop_id, fact.order_number))
-        return self._decide(item, provider, fact, order)
+        oid = order_id(fact.shop_id, fact.order_number)
+        return self._decide(item, provider, fact, order_of(oid), oid)
 
     def process_inbox(self, *, order_id: UUID | None = None) -> list[CallbackResult]:
         """Finish callbacks left unfinished (a crash) or waiting for their order; with
@@ -264,10 +264,10 @@ class Callbacks:
         return provider, fact
 
     def _decide(
-        self, item: InboxItem, provider: Provider, fact: Fact, order: Order | None
+        self, item: InboxItem, provider: Provider, fact: Fact, order: Order | None, oid: UUID
     ) -> Decision:
-        """Bring ``order`` up to date with ``fact`` and mark ``item``; nothing saved here."""
-        oid = order_id(fact.shop_id, fact.order_number)
+        """Bring ``order`` (id ``oid``: the caller worked it out, a uuid5 is not free) up to
+        date with ``fact`` and mark ``item``; nothing saved here."""
         if order is None:
             item.deferred(oid, "order not known yet")
             return Decision(item, _result(item, fact), None)
@@ -298,7 +298,7 @@ class Callbacks:
                 item = fetch()
                 if item.finished:  # another worker finished it while we were racing
                     return _result(item, fact)
-            decision = self._decide(item, provider, fact, self.orders.get(oid))
+            decision = self._decide(item, provider, fact, self.orders.get(oid), oid)
             if decision.order is None:  # deferred or rejected: the item alone
                 self._save_quietly(item)
                 return decision.result

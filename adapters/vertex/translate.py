@@ -26,7 +26,6 @@ rejected, so that the order goes to a person as the provider says.
 
 from __future__ import annotations
 
-import copy
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -280,8 +279,11 @@ def _moves_from(state: State) -> tuple[str, ...]:
 
 def _trial_copy(order: Order) -> Order:
     """A copy to try a step on: the order's fields are immutable values, so a shallow copy with
-    its own pending-events list is independent (and far cheaper than ``deepcopy``)."""
-    trial = copy.copy(order)
+    its own pending-events list is independent (and far cheaper than ``deepcopy``). Made as
+    ``copy.copy`` makes it (a new instance, the same ``__dict__``) without its ``__reduce_ex__``
+    round trip: a third of the cost, and ``plan`` makes ~4 copies a callback."""
+    trial: Order = object.__new__(type(order))
+    trial.__dict__.update(order.__dict__)
     trial._pending_events = []
     return trial
 
