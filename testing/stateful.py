@@ -46,7 +46,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar, Literal, Protocol
+from typing import Any, ClassVar, Literal, Protocol, overload
 
 import httpx
 from hypothesis import HealthCheck, currently_in_test_context, event, settings
@@ -604,12 +604,38 @@ def _note(text: str) -> None:
         event(text)
 
 
-def machine_for(handler: Handler, *, name: str) -> type[ShopIntegrationMachine]:
+@overload
+def machine_for(
+    handler: Handler, *, name: str, provider: Literal["vertex"] = "vertex"
+) -> type[ShopIntegrationMachine]: ...
+
+
+@overload
+def machine_for(
+    handler: Handler, *, name: str, provider: Literal["stripe"]
+) -> type[RuleBasedStateMachine]: ...
+
+
+def machine_for(
+    handler: Handler, *, name: str, provider: Literal["vertex", "stripe"] = "vertex"
+) -> type[RuleBasedStateMachine]:
     """A machine whose shop runs ``handler(shipper, update)`` on every update.
+
+    The same handler runs against either provider: ``provider="vertex"`` (the default) gives a
+    ``ShopIntegrationMachine``, ``provider="stripe"`` a ``StripeShopMachine`` (the Stripe
+    simulator through the Stripe adapter) with the same shop invariants.
 
     Give it a module-level name (``NaiveShopMachine = machine_for(on_update, name=...)``) so the
     snippet Hypothesis prints (``state = NaiveShopMachine()``) pastes back.
     """
+    if provider == "stripe":
+        # Imported here: the Stripe kit imports this module, and the Stripe SDK should cost a
+        # Vertex-only user nothing.
+        from .stripe_stateful import stripe_machine_for
+
+        return stripe_machine_for(handler, name=name)
+    if provider != "vertex":
+        raise ValueError(f"no shop machine for provider {provider!r}: 'vertex' or 'stripe'")
 
     def on_update(self: ShopIntegrationMachine, update: OrderUpdate) -> None:
         handler(self, update)

@@ -51,3 +51,16 @@ def test_a_shop_shipping_without_the_key_ships_twice_after_a_worker_crash() -> N
                 RUN, max_examples=600, derandomize=True, database=None, phases=[Phase.generate]
             ),
         )
+
+
+def test_machine_for_runs_the_same_shop_handler_against_either_provider() -> None:
+    """One handler, two providers: ``machine_for(..., provider=)`` picks the world it runs in."""
+    from orderstate.testing.stateful import ShopIntegrationMachine, machine_for
+
+    on_vertex = machine_for(careful, name="CarefulVertexShop")
+    on_stripe = machine_for(careful, name="CarefulStripeShopToo", provider="stripe")
+    assert issubclass(on_vertex, ShopIntegrationMachine)
+    assert issubclass(on_stripe, StripeShopMachine)
+    run_state_machine_as_test(on_stripe, settings=settings(RUN, max_examples=10))
+    with pytest.raises(ValueError, match="no shop machine for provider 'adyen'"):
+        machine_for(careful, name="Nope", provider="adyen")  # type: ignore[call-overload]
