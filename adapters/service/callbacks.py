@@ -36,7 +36,14 @@ from .readmodel import OrderProjection
 from .unreadable import READ_ERRORS
 from .views import CallbackResult, UnknownInboxItem
 
-__all__ = ["SETTLED", "Arrival", "Callbacks", "Decision", "InboxItemSettled"]
+__all__ = [
+    "SETTLED",
+    "Arrival",
+    "Callbacks",
+    "Decision",
+    "InboxItemSettled",
+    "ReadCallback",
+]
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +102,17 @@ class Decision:
     item: InboxItem
     result: CallbackResult
     order: Order | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReadCallback:
+    """A callback verified and read, not yet applied: its inbox item, provider and fact, and
+    the id of the order it names."""
+
+    item: InboxItem
+    provider: Provider
+    fact: Fact
+    order_id: UUID
 
 
 class Callbacks:
@@ -157,13 +175,26 @@ class Callbacks:
         what became of it, and the order it changed (``order_of`` gives it, loaded or as
         earlier callbacks of the same batch left it) holds the new events. Group commit
         saves many decisions in one transaction."""
+        read = self.read(arrival)
+        if isinstance(read, Decision):
+            return read
+        return self.apply_read(read, order_of(read.order_id))
+
+    def read(self, arrival: Arrival) -> Decision | ReadCallback:
+        """Verify and read one callback, nothing loaded or saved: the order it names, or (it
+        was refused) its decision. Group commit reads a whole batch first, to load all the
+        orders it names at once; ``apply_read`` then decides each, in arrival order."""
         item = arrival.item()
         read = self._read(item, arrival.body, arrival.provider)
         if isinstance(read, CallbackResult):
             return Decision(item, read, None)
         provider, fact = read
-        oid = order_id(fact.shop_id, fact.order_number)
-        return self._decide(item, provider, fact, order_of(oid), oid)
+        return ReadCallback(item, provider, fact, order_id(fact.shop_id, fact.order_number))
+
+    def apply_read(self, read: ReadCallback, order: Order | None) -> Decision:
+        """``decide``'s second half: bring ``order`` (the one ``read`` names, loaded or as
+        earlier callbacks of the batch left it) up to date; nothing saved."""
+        return self._decide(read.item, read.provider, read.fact, order, read.order_id)
 
     def process_inbox(self, *, order_id: UUID | None = None) -> list[CallbackResult]:
         """Finish callbacks left unfinished (a crash) or waiting for their order; with

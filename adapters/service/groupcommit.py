@@ -52,7 +52,8 @@ from eventsourcing.persistence import IntegrityError, InterfaceError, Operationa
 
 from orderstate.engine import Order
 
-from .callbacks import Arrival, Callbacks, Decision
+from .batchload import BatchLoader
+from .callbacks import Arrival, Callbacks, Decision, ReadCallback
 from .orders import Orders
 from .views import CallbackResult
 
@@ -150,6 +151,7 @@ class GroupCommit:
     ) -> None:
         self.callbacks = callbacks
         self.orders = orders
+        self.loader = BatchLoader(orders)
         self.batching = batching or Batching()
         self.name = name
         self.stats = GroupCommitStats()
@@ -281,26 +283,34 @@ class GroupCommit:
 
     def _decide(self, batch: list[_Waiting]) -> tuple[list[Decision], dict[UUID, Order | None]]:
         """Every callback of the batch, in arrival order, each order loaded once (or kept
-        from an earlier batch); the decisions and the orders they were decided on."""
-        kept = self._still_kept()
-        loaded: dict[UUID, Order | None] = {}
+        from an earlier batch); the decisions and the orders they were decided on.
 
-        def order_of(oid: UUID) -> Order | None:
-            if oid not in loaded:
+        The callbacks are read first, then the orders they name that are not kept are loaded
+        together, in the same read as the log's head (``BatchLoader``), then each callback is
+        applied in arrival order."""
+        reads = [self.callbacks.read(w.arrival) for w in batch]
+        wanted = list(dict.fromkeys(r.order_id for r in reads if isinstance(r, ReadCallback)))
+        with self.loader.read() as read:
+            kept = self._still_kept(read.head)
+            loaded: dict[UUID, Order | None] = {}
+            for oid in wanted:
                 order = kept.pop(oid, None)
-                if order is None:
-                    order = self.orders.get(oid)
-                else:
+                if order is not None:
                     self.stats.reused += 1
-                loaded[oid] = order
-            return loaded[oid]
+                    loaded[oid] = order
+            read.load([oid for oid in wanted if oid not in loaded])
+        loaded.update(read.loaded)
+        decisions = [
+            r if isinstance(r, Decision) else self.callbacks.apply_read(r, loaded[r.order_id])
+            for r in reads
+        ]
+        return decisions, loaded
 
-        return [self.callbacks.decide(w.arrival, order_of) for w in batch], loaded
-
-    def _still_kept(self) -> OrderedDict[UUID, Order]:
+    def _still_kept(self, head: int | None) -> OrderedDict[UUID, Order]:
         """The orders kept from earlier batches, if nothing was written since the last of
-        them committed; else none (they may be stale). Taken out while a batch uses them."""
-        self._checked = self.orders.head() or 0
+        them committed (the log's ``head`` is where it left it); else none (they may be
+        stale). Taken out while a batch uses them."""
+        self._checked = head or 0
         if self._checked != self._head:
             self._kept.clear()
         return self._kept

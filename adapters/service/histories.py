@@ -257,16 +257,27 @@ class EventDecoder:
         self._classes: dict[str, type[Any] | None] = {}
 
     def decode(self, record: Any) -> tuple[Any, UnreadableEvent | None]:
-        cls = self._class_of(record.topic)
-        if cls is not None:
-            state = self._decoder.fast_state(record.state, cls)
-            if state is not None:
-                state["originator_id"] = record.originator_id
-                state["originator_version"] = record.originator_version
-                event = object.__new__(cls)
-                object.__setattr__(event, "__dict__", state)
-                return event, None
+        event = self.fast(
+            record.originator_id, record.originator_version, record.topic, record.state
+        )
+        if event is not None:
+            return event, None
         return decode(self._mapper, record)
+
+    def fast(self, oid: Any, version: int, topic: str, stored: bytes) -> Any:
+        """The event the mapper would give for this stored event, when it has the common
+        shape; None when the mapper must decide (it may read it, or refuse it)."""
+        cls = self._class_of(topic)
+        if cls is None:
+            return None
+        state = self._decoder.fast_state(stored, cls)
+        if state is None:
+            return None
+        state["originator_id"] = oid
+        state["originator_version"] = version
+        event = object.__new__(cls)
+        object.__setattr__(event, "__dict__", state)
+        return event
 
     def _class_of(self, topic: str) -> type[Any] | None:
         if topic not in self._classes:

@@ -39,6 +39,11 @@ class Orders:
         self._app = app
         self.clock = clock
 
+    @property
+    def app(self) -> Application[UUID]:
+        """The application whose store the orders are in."""
+        return self._app
+
     def stamping(self) -> AbstractContextManager[None]:
         """Events decided inside this block carry the service's clock (one clock for all)."""
         return stamped_by(self.clock)

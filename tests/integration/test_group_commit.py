@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 import threading
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Future
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -29,9 +31,10 @@ from orderstate.adapters.service import (
     OrderService,
     Outcome,
 )
+from orderstate.adapters.service.unreadable import UnreadableHistory
 from orderstate.adapters.vertex.payloads import order_to_json
 from orderstate.adapters.web import create_app
-from orderstate.engine import Money, Order
+from orderstate.engine import Money, Order, order_id
 from orderstate.testing.vertex_histories import HistorySpec, history
 from tests.support.postgres import CountingService
 from tests.unit.vertex.helpers import SECRET, signed
@@ -382,3 +385,47 @@ def test_the_webhook_app_saves_requests_in_flight_together(
     assert len(service.callback_transactions()) == transactions
     stored = {UUID(answer.json()["inbox_id"]) for answer in answers}
     assert stored == {i for ids in service.callback_transactions() for i in ids}
+
+
+def test_a_batch_loads_its_orders_in_one_read_on_sqlite_and_one_by_one_elsewhere(
+    store: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service = SaveLog(store=store, shops=SHOPS)
+    numbers = [f"one-read-{n}" for n in range(12)]
+    place(service, *numbers)
+    payloads = [bodies("paid_and_cleared", number)[1] for number in numbers]
+    gets: list[UUID] = []
+    get = service.orders.get
+    monkeypatch.setattr(service.orders, "get", lambda oid: gets.append(oid) or get(oid))
+
+    with service.group_commit(LONG_WAIT) as front_door:
+        answered = outcomes(submit_all(front_door, payloads))
+
+    assert answered == ["applied"] * len(numbers)
+    assert front_door.stats.batches == 1
+    assert len(gets) == (0 if front_door.loader.bulk else len(numbers))
+    assert front_door.loader.bulk == store.endswith(".db")
+    service.close()
+
+
+def test_an_order_whose_history_does_not_read_costs_the_batch_nothing(tmp_path: Path) -> None:
+    path = str(tmp_path / "orders.db")
+    service = SaveLog(store=path, shops=SHOPS)
+    place(service, "fine", "broken")
+    with sqlite3.connect(path) as db:  # a foreign writer's event, under a topic unknown here
+        db.execute(
+            "INSERT INTO stored_events (originator_id, originator_version, topic, state)"
+            " VALUES (?, 2, ?, ?)",
+            (order_id(115, "broken").hex, "orderstate.engine.order:Order.Teleported", b"{}"),
+        )
+    payloads = [bodies("paid_and_cleared", number)[1] for number in ("fine", "broken")]
+
+    with service.group_commit(LONG_WAIT) as front_door:
+        fine, broken = submit_all(front_door, payloads)
+        with pytest.raises(UnreadableHistory):
+            broken.result(timeout=10)
+
+    assert fine.result().outcome is Outcome.APPLIED
+    assert service.view(115, "fine").state == "clearing"
+    assert front_door.stats.one_by_one == 1
+    service.close()
