@@ -198,7 +198,7 @@ def _machine_class(definition: StateMachineDefinition, name: str) -> type[StateC
 
 def _read_definition(text: str) -> StateMachineDefinition:
     try:
-        document: Any = YAMLReader().parse_document(text)
+        document: Any = _parse_yaml(text)
     except Exception as exc:  # PyYAML raises many types; all mean "not YAML"
         raise LifecycleSpecError("spec", f"not valid YAML: {exc}") from exc
     if not isinstance(document, dict):
@@ -207,6 +207,38 @@ def _read_definition(text: str) -> StateMachineDefinition:
     if error is not None:
         raise LifecycleSpecError("spec", f"Statechart document failed schema validation: {error}")
     return native_dict_to_definition(document)
+
+
+def _parse_yaml(text: str) -> Any:
+    """The spec as ``YAMLReader.parse_document`` reads it (safe loading; only ``true``/``false``
+    are booleans, so a state called ``on`` or ``off`` stays a string), through PyYAML's C parser
+    when it is built: the pure-Python one was a sixth of every CLI start."""
+    import yaml  # type: ignore[import-untyped]  # untyped; python-statemachine[yaml] brings it
+
+    fast = getattr(yaml, "CSafeLoader", None)
+    if fast is None:
+        return YAMLReader().parse_document(text)
+    return yaml.load(text, Loader=_statechart_loader(fast))
+
+
+_C_LOADERS: dict[type[Any], type[Any]] = {}
+
+
+def _statechart_loader(base: type[Any]) -> type[Any]:
+    """``base`` with python-statemachine's restriction of YAML 1.1's implicit booleans."""
+    if base not in _C_LOADERS:
+        resolvers = {
+            first: [
+                (tag, regexp)
+                for tag, regexp in found
+                if not (tag == "tag:yaml.org,2002:bool" and first not in "tTfF")
+            ]
+            for first, found in base.yaml_implicit_resolvers.items()
+        }
+        _C_LOADERS[base] = type(
+            "StatechartCSafeLoader", (base,), {"yaml_implicit_resolvers": resolvers}
+        )
+    return _C_LOADERS[base]
 
 
 def _schema_error(document: Any) -> str | None:

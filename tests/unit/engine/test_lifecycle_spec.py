@@ -398,3 +398,21 @@ def test_loading_the_shipped_spec_again_gives_the_life_cycle_in_use() -> None:
 def test_a_search_from_an_unknown_state_is_refused_by_name() -> None:
     with pytest.raises(ValueError, match=r"^'nowhere' is not a state of OrderLifecycle$"):
         LIFECYCLE.reachable("nowhere")
+
+
+def test_the_fast_yaml_parse_reads_specs_as_python_statemachine_does() -> None:
+    """The C parser keeps the library's rule: only true/false are booleans (a state ``on``)."""
+    from importlib.resources import files
+
+    from statemachine.io.yaml.reader import YAMLReader
+
+    from orderstate.engine.lifecycle import _parse_yaml
+
+    shipped = (files("orderstate.specs") / "lifecycle.yaml").read_text()
+    odd = (
+        "states:\n  off: {initial: true, on: {go: {target: on}}}\n  on: {final: yes}\nflag: true\n"
+    )
+    for text in (shipped, odd):
+        assert _parse_yaml(text) == YAMLReader().parse_document(text)
+    assert _parse_yaml(odd)["flag"] is True
+    assert "off" in _parse_yaml(odd)["states"]
