@@ -12,11 +12,11 @@ import socket
 import threading
 import time
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import uvicorn
 
-__all__ = ["RunningServer", "serve_app"]
+__all__ = ["RunningServer", "ServedSimulator", "serve_app", "serve_simulator"]
 
 
 class RunningServer:
@@ -94,3 +94,29 @@ def serve_app(
             raise RuntimeError(f"{name} did not start on {base_url}")
         time.sleep(0.01)
     return RunningServer(server, thread, base_url)
+
+
+class ServedSimulator(Protocol):
+    """A provider simulator: an ASGI app, and the address its own links (payment pages) use."""
+
+    @property
+    def app(self) -> Any: ...
+
+    public_base_url: str
+
+
+def serve_simulator(
+    sim: ServedSimulator,
+    *,
+    name: str,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    startup_timeout: float = 5.0,
+    set_public_base_url: bool = True,
+) -> RunningServer:
+    """Start ``sim.app`` under uvicorn in a thread (``port=0`` picks a free port), pointing the
+    simulator's links at the address it got."""
+    sock = bind(host, port)
+    if set_public_base_url:
+        sim.public_base_url = f"http://{host}:{sock.getsockname()[1]}"
+    return serve_app(sim.app, sock=sock, startup_timeout=startup_timeout, name=name)

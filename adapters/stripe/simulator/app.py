@@ -35,8 +35,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from orderstate.adapters.simulation import InjectedFault
+
 from .errors import StripeRefusal, invalid, unauthenticated
-from .faults import Fault
 from .idempotency import Saved
 from .routes import ROUTES, Perform, open_dispute
 from .wire import Params, parse_form, read_enum, read_expand, read_int, read_str
@@ -200,12 +201,12 @@ def _api_version() -> str:
     return API_VERSION
 
 
-def _fault_body(fault: Fault) -> tuple[int, dict[str, Any]]:
+def _fault_body(fault: InjectedFault) -> tuple[int, dict[str, Any]]:
     message = "An unknown error occurred (injected by the simulator)."
     return fault.status, {"error": {"type": "api_error", "message": message}}
 
 
-async def _failed(sim: SimulatedStripe, fault: Fault) -> Response:
+async def _failed(sim: SimulatedStripe, fault: InjectedFault) -> Response:
     if fault.timeout:
         if fault.delay is None:
             task = _delivery(sim)

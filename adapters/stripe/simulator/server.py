@@ -7,7 +7,7 @@ down. The official SDK then talks to it with ``base_addresses={"api": running.ba
 
 from __future__ import annotations
 
-from orderstate.adapters.loopback import RunningServer, bind, serve_app
+from orderstate.adapters.loopback import RunningServer, serve_simulator
 
 from .simulator import SimulatedStripe
 
@@ -26,7 +26,11 @@ def serve(
     set_public_base_url: bool = True,
 ) -> RunningServer:
     """Start ``sim.app`` under uvicorn in a thread; ``port=0`` picks a free port."""
-    sock = bind(host, port)
-    if set_public_base_url:
-        sim.public_base_url = f"http://{host}:{sock.getsockname()[1]}"
-    return serve_app(sim.app, sock=sock, startup_timeout=startup_timeout, name="stripe-sim")
+    return serve_simulator(
+        sim,
+        name="stripe-sim",
+        host=host,
+        port=port,
+        startup_timeout=startup_timeout,
+        set_public_base_url=set_public_base_url,
+    )

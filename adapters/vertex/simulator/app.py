@@ -31,10 +31,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
+from orderstate.adapters.simulation import InjectedFault
+
 from ..errors import ProviderError
 from ..models import PaymentMethod
 from ..payloads import order_to_json
-from .faults import Fault
 from .refusals import forbidden, invalid, unauthenticated
 from .wire import (
     read_action,
@@ -288,7 +289,7 @@ def _delivery(sim: SimulatedGateway) -> BackgroundTask | None:
     return BackgroundTask(sim.deliver)  # Starlette runs a sync task in its thread pool
 
 
-async def _failed(sim: SimulatedGateway, fault: Fault) -> Response:
+async def _failed(sim: SimulatedGateway, fault: InjectedFault) -> Response:
     if fault.timeout:
         if fault.delay is None:
             await _deliver_now(sim)

@@ -11,25 +11,24 @@ they are due) and delivers the callbacks all that produced.
 
 from __future__ import annotations
 
-import logging
-import threading
 from datetime import UTC, datetime, timedelta
-from types import TracebackType
 
 import httpx
+
+from orderstate.adapters.simulation import ClockThread
 
 from .gateway import SimulatedGateway
 
 __all__ = ["DEFAULT_OPERATION_DELAY", "RealTime"]
 
-logger = logging.getLogger(__name__)
-
 DEFAULT_OPERATION_DELAY = 1.0
 """Seconds between a 202 and its outcome: long enough to see ``pending``, short to wait for."""
 
 
-class RealTime:
+class RealTime(ClockThread):
     """Applies a simulator's queued operations after a delay and keeps its clock on real time."""
+
+    thread_name = "vertex-sim-clock"
 
     def __init__(
         self,
@@ -40,11 +39,9 @@ class RealTime:
     ) -> None:
         if operation_delay < 0 or tick <= 0:
             raise ValueError("operation_delay must be >= 0 and tick > 0 (seconds)")
+        super().__init__(tick=tick)
         self.sim = sim
         self.operation_delay = operation_delay
-        self.tick = tick
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def step(self) -> int:
         """One tick: due operations, due timers, then delivery; returns operations applied."""
@@ -55,32 +52,3 @@ class RealTime:
         if isinstance(self.sim.sender, httpx.Client) and self.sim.callbacks.pending:
             self.sim.deliver()
         return applied
-
-    def start(self) -> RealTime:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="vertex-sim-clock", daemon=True)
-            self._thread.start()
-        return self
-
-    def stop(self, *, timeout: float = 5.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.tick):
-            try:
-                self.step()
-            except Exception:  # one bad tick must not stop the sandbox's clock for good
-                logger.exception("simulator clock tick failed")
-
-    def __enter__(self) -> RealTime:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()

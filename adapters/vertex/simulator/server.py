@@ -8,7 +8,7 @@ To run the simulator in the foreground instead: ``uvicorn.run(sim.app, host=...,
 
 from __future__ import annotations
 
-from orderstate.adapters.loopback import RunningServer, bind, serve_app
+from orderstate.adapters.loopback import RunningServer, serve_simulator
 
 from .gateway import SimulatedGateway
 
@@ -28,7 +28,11 @@ def serve(
     set_public_base_url: bool = True,
 ) -> RunningServer:
     """Start ``sim.app`` under uvicorn in a thread; ``port=0`` picks a free port."""
-    sock = bind(host, port)
-    if set_public_base_url:
-        sim.public_base_url = f"http://{host}:{sock.getsockname()[1]}"
-    return serve_app(sim.app, sock=sock, startup_timeout=startup_timeout, name="vertex-sim")
+    return serve_simulator(
+        sim,
+        name="vertex-sim",
+        host=host,
+        port=port,
+        startup_timeout=startup_timeout,
+        set_public_base_url=set_public_base_url,
+    )
