@@ -61,7 +61,7 @@ from hypothesis.stateful import (
 
 from orderstate.adapters.bootstrap import build_service
 from orderstate.adapters.port import Operation, ProviderRefused, Shop
-from orderstate.adapters.service import OrderUpdate, OrderView
+from orderstate.adapters.service import OrderService, OrderUpdate, OrderView
 from orderstate.adapters.vertex import (
     SIGNATURE_HEADER,
     OrderStatus,
@@ -221,7 +221,59 @@ class InProcessTransport(httpx.BaseTransport):
         self._closer()
 
 
-class ShopIntegrationMachine(RuleBasedStateMachine):
+class ShopInvariants:
+    """The invariants every shop machine checks after every step, whichever provider it runs
+    against (``ShopIntegrationMachine``, ``StripeShopMachine``): legal states and conserved
+    money, replay equal to the live orders, and goods shipped once, only for paid orders, never
+    for refunded or cancelled ones."""
+
+    numbers: list[str]
+    service: OrderService
+    shop: Shipments
+
+    def view(self, order_number: str) -> OrderView:
+        raise NotImplementedError
+
+    @property
+    def shipments(self) -> Counter[str]:
+        """How many times each order shipped."""
+        return self.shop.counts
+
+    @invariant()
+    def engine_states_are_legal_and_money_is_conserved(self) -> None:
+        for number in self.numbers:
+            order = self.view(number)
+            zero = Money(0, order.amount.currency)
+            assert order.state in LIFECYCLE.states, f"{number}: unknown state {order.state}"
+            assert zero <= order.refunded <= order.captured <= order.authorized <= order.amount, (
+                f"{number}: money not conserved: {order}"
+            )
+
+    @invariant()
+    def replay_equals_live(self) -> None:
+        failures = self.service.replay_verify().failures
+        assert failures == (), f"replay differs from the live orders: {failures}"
+
+    @invariant()
+    def goods_ship_at_most_once(self) -> None:
+        twice = {number: count for number, count in self.shipments.items() if count > 1}
+        assert not twice, f"goods_ship_at_most_once: shipped more than once: {twice}"
+
+    @invariant()
+    def goods_ship_only_for_paid_orders(self) -> None:
+        unpaid = [s for s in self.shop.log if s.captured.is_zero or s.state not in PAID_STATES]
+        assert not unpaid, f"goods_ship_only_for_paid_orders: shipped unpaid: {unpaid}"
+
+    @invariant()
+    def refunded_or_cancelled_orders_never_ship(self) -> None:
+        late = [s for s in self.shop.log if s.state in NEVER_SHIPPED_STATES]
+        assert not late, f"refunded_or_cancelled_orders_never_ship: shipped when {late}"
+        ended = {n: self.view(n).state for n in self.shipments}
+        unpaid = {n: state for n, state in ended.items() if state in _NO_MONEY_ENDINGS}
+        assert not unpaid, f"refunded_or_cancelled_orders_never_ship: shipped, then {unpaid}"
+
+
+class ShopIntegrationMachine(ShopInvariants, RuleBasedStateMachine):
     """Your shop's side effects against the service, the simulator and a hostile transport.
 
     Class attributes tune the world: ``currency``, ``clearing_delay`` (a day by default, the
@@ -318,11 +370,6 @@ class ShopIntegrationMachine(RuleBasedStateMachine):
         if delivering is not None and delivering.order_number == order_number:
             return delivering
         return self.view(order_number)
-
-    @property
-    def shipments(self) -> Counter[str]:
-        """How many times each order shipped."""
-        return self.shop.counts
 
     def view(self, order_number: str) -> OrderView:
         """The order as the shop's service sees it now (read again when the store changes)."""
@@ -498,39 +545,6 @@ class ShopIntegrationMachine(RuleBasedStateMachine):
         self.shop.fail_next = True
 
     # -- invariants -------------------------------------------------------------------------
-
-    @invariant()
-    def engine_states_are_legal_and_money_is_conserved(self) -> None:
-        for number in self.numbers:
-            order = self.view(number)
-            zero = Money(0, order.amount.currency)
-            assert order.state in LIFECYCLE.states, f"{number}: unknown state {order.state}"
-            assert zero <= order.refunded <= order.captured <= order.authorized <= order.amount, (
-                f"{number}: money not conserved: {order}"
-            )
-
-    @invariant()
-    def replay_equals_live(self) -> None:
-        failures = self.service.replay_verify().failures
-        assert failures == (), f"replay differs from the live orders: {failures}"
-
-    @invariant()
-    def goods_ship_at_most_once(self) -> None:
-        twice = {number: count for number, count in self.shipments.items() if count > 1}
-        assert not twice, f"goods_ship_at_most_once: shipped more than once: {twice}"
-
-    @invariant()
-    def goods_ship_only_for_paid_orders(self) -> None:
-        unpaid = [s for s in self.shop.log if s.captured.is_zero or s.state not in PAID_STATES]
-        assert not unpaid, f"goods_ship_only_for_paid_orders: shipped unpaid: {unpaid}"
-
-    @invariant()
-    def refunded_or_cancelled_orders_never_ship(self) -> None:
-        late = [s for s in self.shop.log if s.state in NEVER_SHIPPED_STATES]
-        assert not late, f"refunded_or_cancelled_orders_never_ship: shipped when {late}"
-        ended = {n: self.view(n).state for n in self.shipments}
-        unpaid = {n: state for n, state in ended.items() if state in _NO_MONEY_ENDINGS}
-        assert not unpaid, f"refunded_or_cancelled_orders_never_ship: shipped, then {unpaid}"
 
     @invariant()
     def money_refunded_never_exceeds_captured(self) -> None:

@@ -42,20 +42,17 @@ from orderstate.adapters.stripe.simulator import (
 from orderstate.engine import (
     CANCELLABLE_STATES,
     CAPTURABLE_STATES,
-    LIFECYCLE,
     REFUNDABLE_STATES,
     CommandRefused,
     Money,
 )
 
 from .stateful import (
-    _NO_MONEY_ENDINGS,
     DEFAULT_SETTINGS,
-    NEVER_SHIPPED_STATES,
-    PAID_STATES,
     SHOP_FOLLOWER,
     Handler,
     Shipments,
+    ShopInvariants,
     _note,
 )
 
@@ -73,7 +70,7 @@ METHODS = (
 _VOIDABLE = CAPTURABLE_STATES & CANCELLABLE_STATES
 
 
-class StripeShopMachine(RuleBasedStateMachine):
+class StripeShopMachine(ShopInvariants, RuleBasedStateMachine):
     """Your shop's side effects against the service, the Stripe simulator and a hostile
     transport. Tune with ``currency``, ``start`` and ``max_orders``."""
 
@@ -132,10 +129,6 @@ class StripeShopMachine(RuleBasedStateMachine):
 
     def _follow(self, update: OrderUpdate) -> None:
         self.on_update(update)
-
-    @property
-    def shipments(self) -> Any:
-        return self.shop.counts
 
     def view(self, order_number: str) -> OrderView:
         return self.service.view(self.shop_id, order_number)
@@ -267,36 +260,6 @@ class StripeShopMachine(RuleBasedStateMachine):
         self.shop.fail_next = True
 
     # -- invariants -------------------------------------------------------------------------
-
-    @invariant()
-    def engine_states_are_legal_and_money_is_conserved(self) -> None:
-        for number in self.numbers:
-            order = self.view(number)
-            zero = Money(0, order.amount.currency)
-            assert order.state in LIFECYCLE.states
-            assert zero <= order.refunded <= order.captured <= order.authorized <= order.amount
-
-    @invariant()
-    def replay_equals_live(self) -> None:
-        assert self.service.replay_verify().failures == ()
-
-    @invariant()
-    def goods_ship_at_most_once(self) -> None:
-        twice = {number: count for number, count in self.shipments.items() if count > 1}
-        assert not twice, f"goods_ship_at_most_once: shipped more than once: {twice}"
-
-    @invariant()
-    def goods_ship_only_for_paid_orders(self) -> None:
-        unpaid = [s for s in self.shop.log if s.captured.is_zero or s.state not in PAID_STATES]
-        assert not unpaid, f"goods_ship_only_for_paid_orders: shipped unpaid: {unpaid}"
-
-    @invariant()
-    def refunded_or_cancelled_orders_never_ship(self) -> None:
-        late = [s for s in self.shop.log if s.state in NEVER_SHIPPED_STATES]
-        assert not late, f"refunded_or_cancelled_orders_never_ship: shipped when {late}"
-        ended = {n: self.view(n).state for n in self.shipments}
-        unpaid = {n: state for n, state in ended.items() if state in _NO_MONEY_ENDINGS}
-        assert not unpaid, f"refunded_or_cancelled_orders_never_ship: shipped, then {unpaid}"
 
     @invariant()
     def orders_agree_with_stripe_after_reconciliation(self) -> None:
