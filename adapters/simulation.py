@@ -13,10 +13,11 @@ import threading
 from collections import deque
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from types import TracebackType
 from typing import Self
 
-__all__ = ["ClockThread", "InjectedFault", "InjectedFaultPlan"]
+__all__ = ["ClockThread", "InjectedFault", "InjectedFaultPlan", "SimClock"]
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +93,27 @@ class InjectedFaultPlan:
     def _check(self, endpoint: str) -> None:
         if endpoint not in self.endpoints:
             raise ValueError(f"unknown endpoint {endpoint!r}; one of {sorted(self.endpoints)}")
+
+
+class SimClock:
+    """A simulator's time: only the simulator's ``advance`` moves it (firing its timers on the
+    way), so timers fire in order and never skip."""
+
+    def __init__(self, start: datetime) -> None:
+        if start.tzinfo is None or start.utcoffset() is None:
+            raise ValueError("the simulator's start time must be timezone-aware")
+        self._now = start
+
+    def now(self) -> datetime:
+        return self._now
+
+    def timestamp(self) -> int:
+        """Unix seconds (Stripe's ``created`` fields)."""
+        return int(self._now.timestamp())
+
+    def _move_to(self, when: datetime) -> None:
+        """Only for the simulator's ``advance``, which fires the timers on the way."""
+        self._now = max(self._now, when)
 
 
 class ClockThread:

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
+from orderstate.adapters.simulation import SimClock
+
 from .errors import StripeRefusal, invalid, not_found
 from .events import EventLog, SimEvent
 from .ledger import SimBalanceTransaction, SimDispute, SimRefund
@@ -28,25 +30,6 @@ __all__ = ["SimClock", "StripeCore"]
 
 _Row = TypeVar("_Row")
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-
-
-class SimClock:
-    """The simulator's time; only ``advance`` moves it, so timers fire in order."""
-
-    def __init__(self, start: datetime) -> None:
-        if start.tzinfo is None or start.utcoffset() is None:
-            raise ValueError("the simulator's start time must be timezone-aware")
-        self._now = start
-
-    def now(self) -> datetime:
-        return self._now
-
-    def timestamp(self) -> int:
-        """Unix seconds, as Stripe's ``created`` fields."""
-        return int(self._now.timestamp())
-
-    def _move_to(self, when: datetime) -> None:
-        self._now = max(self._now, when)
 
 
 @dataclass(order=True, frozen=True, slots=True)

@@ -12,6 +12,8 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from orderstate.adapters.simulation import SimClock
+
 from ..models import OrderStatus, PaymentStatus
 from .core import GatewayCore
 from .state import SimOrder
@@ -20,22 +22,6 @@ __all__ = ["SimClock", "Timekeeping"]
 
 _HOUR = timedelta(hours=1)
 _HOLDS_MONEY = (PaymentStatus.COMPLETED, PaymentStatus.AUTHORIZED)
-
-
-class SimClock:
-    """The simulator's time; only ``SimulatedGateway.advance`` moves it, so timers never skip."""
-
-    def __init__(self, start: datetime) -> None:
-        if start.tzinfo is None or start.utcoffset() is None:
-            raise ValueError("the simulator's start time must be timezone-aware")
-        self._now = start
-
-    def now(self) -> datetime:
-        return self._now
-
-    def _move_to(self, when: datetime) -> None:
-        """Only for ``SimulatedGateway.advance``, which fires the timers on the way."""
-        self._now = max(self._now, when)
 
 
 @dataclass(order=True, frozen=True, slots=True)
