@@ -30,6 +30,7 @@ from .states import (
     PAID_STATES,
     REFUNDABLE_STATES,
     SPINE,
+    STATES_AHEAD,
     State,
 )
 
@@ -42,6 +43,7 @@ __all__ = [
     "PAID_STATES",
     "REFUNDABLE_STATES",
     "SPINE",
+    "STATES_AHEAD",
     "CommandRefused",
     "CurrencyMismatch",
     "DeadlineNotReached",

@@ -22,6 +22,7 @@ __all__ = [
     "PAID_STATES",
     "REFUNDABLE_STATES",
     "SPINE",
+    "STATES_AHEAD",
     "State",
 ]
 
@@ -80,3 +81,20 @@ SPINE: tuple[State, ...] = LIFECYCLE.path(
     LIFECYCLE.initial, State.COMPLETED, avoiding={*_MISMATCH, "MismatchResolved"}
 )
 """The happy path: the shortest way from the initial state to ``completed`` with no mismatch."""
+
+_RETURNS = frozenset({"DisputeWon"})
+"""Moves back to where the order was before (a won dispute): not progress."""
+
+STATES_AHEAD: dict[State, frozenset[State]] = {
+    state: frozenset().union(
+        *(
+            LIFECYCLE.reachable(t.target, avoiding=_RETURNS)
+            for t in LIFECYCLE.transitions
+            if t.source == state and t.event not in _RETURNS
+        )
+    )
+    for state in LIFECYCLE.states
+}
+"""The states each state leads to in one or more transitions, a return (a won dispute) never
+counted as progress (itself only through a loop): what the translators judge a provider's
+snapshot "behind" the order by."""

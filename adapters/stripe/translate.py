@@ -26,7 +26,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from orderstate.adapters.port import Outcome
-from orderstate.engine import LIFECYCLE, CommandRefused, Money, Order, Request, State
+from orderstate.engine import (
+    LIFECYCLE,
+    STATES_AHEAD,
+    CommandRefused,
+    Money,
+    Order,
+    Request,
+    State,
+)
 
 from .errors import SnapshotRejected
 from .objects import StripeView
@@ -37,9 +45,6 @@ UNKNOWN_LINK = "urn:orderstate:stripe-client-secret-not-in-event"
 """Recorded when the order is first seen through an object without the intent's client secret."""
 
 MAX_PATH = 10
-
-RETURNS = frozenset({"DisputeWon"})
-"""A won dispute goes back to where the order was: no progress when judging staleness."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,19 +252,7 @@ def _is_behind(order: Order, view: StripeView) -> bool:
     if view.state is None:
         return False
     refunded_ok = view.refunded is None or view.refunded <= order.refunded
-    return order.state in _DESCENDANTS[view.state] and refunded_ok
-
-
-_DESCENDANTS: dict[State, frozenset[State]] = {
-    state: frozenset().union(
-        *(
-            LIFECYCLE.reachable(t.target, avoiding=RETURNS)
-            for t in LIFECYCLE.transitions
-            if t.source == state and t.event not in RETURNS
-        )
-    )
-    for state in LIFECYCLE.states
-}
+    return order.state in STATES_AHEAD[view.state] and refunded_ok
 
 
 def _check_identity(order: Order, view: StripeView) -> None:

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from orderstate.adapters.port import Outcome
 from orderstate.engine import (
     LIFECYCLE,
+    STATES_AHEAD,
     CommandRefused,
     Lifecycle,
     LifecycleSpecError,
@@ -345,24 +346,7 @@ def _is_pre_review(order: Order, view: View) -> bool:
 def _is_behind(order: Order, view: View) -> bool:
     if view.refunded < order.refunded:
         return True
-    return order.state in _DESCENDANTS[view.state] and view.refunded <= order.refunded
-
-
-RETURNS = frozenset({"DisputeWon"})
-"""Moves back to where the order was before (a won dispute): not progress, so never a way for a
-state to lead to another when judging whether a snapshot is behind."""
-
-_DESCENDANTS: dict[State, frozenset[State]] = {
-    state: frozenset().union(
-        *(
-            LIFECYCLE.reachable(t.target, avoiding=RETURNS)
-            for t in LIFECYCLE.transitions
-            if t.source == state and t.event not in RETURNS
-        )
-    )
-    for state in LIFECYCLE.states
-}
-"""The states each state leads to in one or more transitions (itself only through a loop)."""
+    return order.state in STATES_AHEAD[view.state] and view.refunded <= order.refunded
 
 
 def _reject(order: Order, snapshot: OrderSnapshot, reason: str) -> None:

@@ -36,6 +36,7 @@ FACES: dict[str, list[str]] = {
         "REFUNDABLE_STATES",
         "Request",
         "SPINE",
+        "STATES_AHEAD",
         "State",
         "TokenStandardRequired",
         "Transition",
