@@ -17,6 +17,8 @@ import ast
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from orderstate.adapters.docgen.blocks import replace_block
+
 __all__ = [
     "ADAPTER_UNITS",
     "BEGIN",
@@ -143,9 +145,7 @@ def architecture_mermaid(root: Path = _ROOT) -> str:
 
 def rewritten(text: str, root: Path = _ROOT) -> str:
     """``text`` with the generated block replaced by the current diagram."""
-    start = text.index(BEGIN) + len(BEGIN)
-    end = text.index(END, start)
-    return text[:start] + "\n```mermaid\n" + architecture_mermaid(root) + "```\n" + text[end:]
+    return replace_block(text, BEGIN, END, "```mermaid\n" + architecture_mermaid(root) + "```\n")
 
 
 def rewrite(doc: Path, root: Path = _ROOT) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from orderstate.adapters.docgen.blocks import replace_block
 from orderstate.adapters.stripe.objects import (
     CHARGE_STATUSES,
     DISPUTE_STATUSES,
@@ -80,9 +81,7 @@ def mapping_markdown() -> str:
 
 def rewrite(text: str) -> str:
     """``text`` with the generated block replaced by the current tables."""
-    start = text.index(BEGIN) + len(BEGIN)
-    end = text.index(END)
-    return text[:start] + "\n" + mapping_markdown() + text[end:]
+    return replace_block(text, BEGIN, END, mapping_markdown())
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from orderstate.adapters.docgen.blocks import replace_block
 from orderstate.adapters.vertex.models import OrderStatus
 from orderstate.adapters.vertex.translate import ORDER_STATUSES, PAYMENT_STATUSES, REFUND_DONE
 
@@ -59,9 +60,7 @@ def mapping_markdown() -> str:
 
 def rewrite(text: str) -> str:
     """``text`` with the generated block replaced by the current tables."""
-    start = text.index(BEGIN) + len(BEGIN)
-    end = text.index(END)
-    return text[:start] + "\n" + mapping_markdown() + text[end:]
+    return replace_block(text, BEGIN, END, mapping_markdown())
 
 
 if __name__ == "__main__":
