@@ -19,6 +19,7 @@ from orderstate.adapters.stripe.simulator import (
     DEFAULT_API_KEY,
     SimulatedStripe,
     WebhookChaos,
+    sign_payload,
     sync_transport,
 )
 from orderstate.adapters.web import create_app
@@ -205,3 +206,47 @@ def test_missed_events_lists_what_came_after_the_last_one_seen_oldest_first(
         "charge.succeeded",
         "payment_intent.succeeded",
     ]
+
+
+def test_a_forged_or_stale_stripe_webhook_is_a_401_kept_with_its_reason_and_appends_nothing(
+    stripe_rig: Rig,
+) -> None:
+    """Bad input over HTTP: a body signed with another secret, a genuine signature replayed past
+    the tolerance, or no signature, is answered 401 (the same body for each, but for the kept
+    item's id); the inbox keeps each with its body, and the order is left as it was."""
+    sent: list[httpx.Request] = []
+    stripe_rig.sim.sender = httpx.Client(
+        transport=httpx.MockTransport(
+            lambda request: (sent.append(request), httpx.Response(200))[1]
+        )
+    )
+    intent = stripe_rig.place("F-1")
+    stripe_rig.sim.pay(intent, "pm_card_visa")
+    stripe_rig.sim.deliver()
+    assert sent, "the simulator delivered the payment's events"
+    body = sent[0].content
+    secrets = stripe_rig.service.providers.shop(SHOP).secrets  # type: ignore[union-attr]
+    now = int(START.timestamp())
+    before = stripe_rig.service.history(SHOP, "F-1")
+    web = httpx.Client(
+        transport=sync_transport(create_app(stripe_rig.service)), base_url="http://t"
+    )
+    url = f"/callbacks/stripe/{SHOP}"
+    answers = [
+        web.post(
+            url, content=body, headers={"Stripe-Signature": sign_payload(body, ["whsec_x"], now)}
+        ),
+        web.post(
+            url, content=body, headers={"Stripe-Signature": sign_payload(body, secrets, now - 3600)}
+        ),
+        web.post(url, content=body),
+    ]
+    assert [answer.status_code for answer in answers] == [401, 401, 401]
+    said = [{k: v for k, v in answer.json().items() if k != "inbox_id"} for answer in answers]
+    assert said[0] == said[1] == said[2]
+    kept = stripe_rig.service.inbox_items(status="unauthenticated")
+    assert len(kept) == 3
+    assert all(item.body == body for item in kept)
+    assert stripe_rig.service.history(SHOP, "F-1") == before
+    fresh = sign_payload(body, secrets, int(stripe_rig.sim.clock.now().timestamp()))
+    assert web.post(url, content=body, headers={"Stripe-Signature": fresh}).status_code == 200
